@@ -1,0 +1,48 @@
+# Everything a newcomer needs: `make run` and `make test` install what they need by themselves.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 3000
+
+.PHONY: run test lint typecheck template unit bench openapi lock clean
+
+$(STAMP): requirements-dev.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Pforte needs Python 3.11 or newer as '$(PYTHON)' (set PYTHON=...)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	@touch $@
+
+run: $(STAMP)  ## the local API on moto, with a demo tenant (PORT=3000)
+	PORT=$(PORT) $(BIN)/python -m infra.local
+
+test: lint typecheck template unit  ## everything CI checks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy functions
+
+template: $(STAMP)
+	$(BIN)/cfn-lint template.yaml
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)  ## benchmarks (not part of make test)
+	$(BIN)/python benchmarks/cold_start.py
+
+openapi: $(STAMP)  ## write docs/openapi.json from the handlers' routes
+	$(BIN)/python -m infra.openapi > docs/openapi.json
+
+lock: $(STAMP)  ## re-pin every dependency after editing pyproject.toml
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q -o requirements-dev.lock
+	$(BIN)/uv pip compile pyproject.toml --extra tracing --python-version 3.11 -q --no-header --no-annotate \
+		-c requirements-dev.lock -o functions/requirements.txt
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""The contacts function: the contact list and every action on one contact."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pforte import contacts as service
+from pforte.api import Contacts, CurrentActor, Tenants, accept_json_bodies, create_app
+from pforte.contacts import ContactCreate, ContactOut, ContactPage, ContactPatch, ContactQuery, ContactStatus
+from pforte.fields import Language
+from pforte.observability import MetricUnit, instrumented, metrics
+from pforte.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+
+app = create_app()
+
+
+@app.get("/contacts", summary="List contacts, newest first", tags=["contacts"])
+def list_contacts(
+    actor: CurrentActor,
+    contacts: Contacts,
+    status: Annotated[ContactStatus | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name, email or company contains")] = None,
+    company: Annotated[str | None, Query(max_length=200, description="Company equals (any case)")] = None,
+    invited: Annotated[bool | None, Query(description="Activation request sent or not")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ContactPage:
+    query = ContactQuery(status=status, q=q or None, company=company or None, invited=invited)
+    page = service.list_contacts(contacts, actor, query, decode_cursor(cursor), limit)
+    return ContactPage(items=[ContactOut.of(c) for c in page.items], next_cursor=encode_cursor(page.after))
+
+
+@app.post("/contacts", summary="Add a contact", tags=["contacts"])
+def create_contact(
+    actor: CurrentActor, contacts: Contacts, tenants: Tenants, data: ContactCreate
+) -> Response[ContactOut]:
+    tenant = tenants.get(actor.tenant_id)
+    default_language = tenant.default_language if tenant else Language.DE
+    contact = service.create_contact(contacts, actor, data, default_language)
+    metrics.add_metric(name="ContactCreated", unit=MetricUnit.Count, value=1)
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=ContactOut.of(contact),
+        headers={"Location": f"/contacts/{contact.id}"},
+    )
+
+
+@app.get("/contacts/<contact_id>", summary="Read one contact", tags=["contacts"])
+def get_contact(actor: CurrentActor, contacts: Contacts, contact_id: str) -> ContactOut:
+    return ContactOut.of(service.get_contact(contacts, actor, contact_id))
+
+
+@app.patch("/contacts/<contact_id>", summary="Change a contact", tags=["contacts"])
+def update_contact(
+    actor: CurrentActor, contacts: Contacts, contact_id: str, patch: ContactPatch
+) -> ContactOut:
+    return ContactOut.of(service.update_contact(contacts, actor, contact_id, patch))
+
+
+@app.delete("/contacts/<contact_id>", summary="Delete a contact", tags=["contacts"])
+def delete_contact(actor: CurrentActor, contacts: Contacts, contact_id: str) -> Response[None]:
+    service.delete_contact(contacts, actor, contact_id)
+    metrics.add_metric(name="ContactDeleted", unit=MetricUnit.Count, value=1)
+    return Response(status_code=204)
+
+
+@instrumented
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(accept_json_bodies(event), context)

@@ -1,0 +1,179 @@
+"""The HTTP edge shared by every function: the resolver, the caller, and errors as HTTP.
+
+Domain errors become HTTP responses here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import (
+    APIGatewayRestResolver,
+    CORSConfig,
+    Depends,
+    Request,
+    Response,
+    content_types,
+)
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from pydantic import BaseModel
+
+from pforte.aws import clients
+from pforte.contacts import ContactRepository
+from pforte.errors import STATUS_OF, DomainError, ErrorCode, FieldError
+from pforte.identity import Actor, actor_from_claims, require_admin
+from pforte.observability import logger
+from pforte.settings import get_settings
+from pforte.store.contacts import DynamoContactRepository
+from pforte.store.tenants import DynamoTenantRepository
+from pforte.tenants import TenantRepository
+
+_LOCATIONS = {"body", "query", "path", "header", "cookie"}
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: ErrorCode
+    message: str
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error the API returns has this shape."""
+
+    error: ErrorBody
+
+
+def error_response(
+    code: ErrorCode, message: str, details: Sequence[FieldError] = (), headers: dict[str, str] | None = None
+) -> Response[str]:
+    body: dict[str, Any] = {"code": code.value, "message": message}
+    if details:
+        body["details"] = [{"field": d.field, "message": d.message} for d in details]
+    return Response(
+        status_code=STATUS_OF[code].value,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"error": body}),
+        headers=headers,
+    )
+
+
+def _field_path(location: Sequence[Any]) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in _LOCATIONS and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _validation_details(errors: Sequence[Any]) -> list[FieldError]:
+    details = []
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            details.append(FieldError("body", "The body is not valid JSON."))
+            continue
+        message = str(error.get("msg", "Invalid value"))
+        if error.get("type") == "extra_forbidden":
+            message = "Unknown field."
+        details.append(FieldError(_field_path(error.get("loc", ())), message))
+    return details
+
+
+_SERVICE_ERROR_CODES = {
+    400: ErrorCode.VALIDATION_ERROR,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+}
+
+
+def create_app() -> APIGatewayRestResolver:
+    """A resolver with validation, CORS and the one mapping of errors to HTTP."""
+    settings = get_settings()
+    app = APIGatewayRestResolver(
+        enable_validation=True,
+        cors=CORSConfig(
+            allow_origin=settings.cors_allow_origin,
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            max_age=600,
+        ),
+    )
+
+    @app.exception_handler(DomainError)
+    def _domain_error(error: DomainError) -> Response[str]:
+        return error_response(error.code, error.message, error.details)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response[str]:
+        return error_response(
+            ErrorCode.VALIDATION_ERROR, "The request is not valid.", _validation_details(error.errors())
+        )
+
+    @app.exception_handler(ServiceError)
+    def _service_error(error: ServiceError) -> Response[str]:
+        code = _SERVICE_ERROR_CODES.get(error.status_code, ErrorCode.VALIDATION_ERROR)
+        return error_response(code, str(error.msg))
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response[str]:
+        return error_response(ErrorCode.NOT_FOUND, "No such route.")
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response[str]:
+        # Logged once, here, with the correlation id the logger already carries.
+        logger.exception("Unhandled error", extra={"error_type": type(error).__name__})
+        return error_response(ErrorCode.INTERNAL_ERROR, "Something went wrong on our side.")
+
+    return app
+
+
+def accept_json_bodies(event: dict[str, Any]) -> dict[str, Any]:
+    """Read a form-encoded body as the JSON it almost always is (`curl -d` sends that type).
+
+    Every route takes JSON; a body that is not JSON still gets a clear 422.
+    """
+    for headers in (event.get("headers") or {}, event.get("multiValueHeaders") or {}):
+        for name in list(headers):
+            if name.lower() == "content-type":
+                value = headers[name]
+                first = value[0] if isinstance(value, list) and value else value
+                if isinstance(first, str) and first.lower().startswith("application/x-www-form-urlencoded"):
+                    headers[name] = ["application/json"] if isinstance(value, list) else "application/json"
+    return event
+
+
+# --- dependencies routes declare with Annotated[..., Depends(...)] ------------------------------
+
+
+def current_actor(request: Request) -> Actor:
+    """The caller, from the claims API Gateway's Cognito authorizer verified."""
+    event = request.resolved_event
+    claims = event.request_context.authorizer.claims if isinstance(event, APIGatewayProxyEvent) else None
+    return actor_from_claims(claims)
+
+
+def current_admin(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    return require_admin(actor)
+
+
+def contact_repository() -> ContactRepository:
+    return DynamoContactRepository(clients.dynamodb(), get_settings().table_name)
+
+
+def tenant_repository() -> TenantRepository:
+    return DynamoTenantRepository(clients.dynamodb(), get_settings().table_name)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+CurrentAdmin = Annotated[Actor, Depends(current_admin)]
+Contacts = Annotated[ContactRepository, Depends(contact_repository)]
+Tenants = Annotated[TenantRepository, Depends(tenant_repository)]

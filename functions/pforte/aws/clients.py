@@ -1,0 +1,30 @@
+"""boto3 clients, made once per container and only when first used.
+
+Low-level clients only: a boto3 resource loads a second, larger model and slows every cold start.
+The endpoint comes from boto3's own configuration (`AWS_ENDPOINT_URL` points it at moto locally).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from pforte.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
+
+
+@cache
+def dynamodb() -> DynamoDBClient:
+    return boto3.client("dynamodb", region_name=get_settings().region, config=_CONFIG)
+
+
+def reset() -> None:
+    """Forget every client (tests that swap the AWS backend call this)."""
+    dynamodb.cache_clear()

@@ -1,0 +1,256 @@
+"""Contacts: the tenant's customers, their list, and the rules for adding and changing them.
+
+Plain Python: services take a repository, so the rules run on fakes as well as on DynamoDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pforte.clock import is_id, new_id, utcnow
+from pforte.errors import DomainError, ErrorCode, FieldError, not_found
+from pforte.fields import EmailAddress, Language, Name, OptionalText, Timestamp, email_key
+from pforte.identity import Actor
+from pforte.pagination import Page
+
+
+class ContactStatus(StrEnum):
+    NOT_REGISTERED = "not_registered"
+    INACTIVE = "inactive"
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+class Contact(BaseModel):
+    """A contact as the domain knows it; `version` guards against lost concurrent updates."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    id: str
+    tenant_id: str
+    name: str
+    email: str
+    company: str | None = None
+    language: Language = Language.DE
+    status: ContactStatus = ContactStatus.NOT_REGISTERED
+    invitation_sent_at: datetime | None = None
+    terms_accepted_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+    @property
+    def email_key(self) -> str:
+        return email_key(self.email)
+
+
+# --- API shapes ---------------------------------------------------------------------------------
+
+
+class ContactCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    email: EmailAddress
+    company: OptionalText = None
+    language: Language | None = Field(default=None, description="Defaults to the tenant's language.")
+
+
+class ContactPatch(BaseModel):
+    """Fields to change; `null` clears `company` and is refused for the required fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    email: EmailAddress | None = None
+    company: OptionalText = None
+    language: Language | None = None
+
+
+REQUIRED_ON_PATCH = ("name", "email", "language")
+
+
+class ContactOut(BaseModel):
+    id: str
+    name: str
+    email: str
+    company: str | None
+    language: Language
+    status: ContactStatus
+    invitation_sent_at: Timestamp | None
+    terms_accepted_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @classmethod
+    def of(cls, contact: Contact) -> ContactOut:
+        return cls.model_validate(contact.model_dump(exclude={"tenant_id", "version"}))
+
+
+class ContactPage(BaseModel):
+    items: list[ContactOut]
+    next_cursor: str | None
+
+
+class ContactQuery(BaseModel):
+    """Filters of the contact list; an empty query lists everything."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: ContactStatus | None = None
+    q: str | None = None
+    company: str | None = None
+    invited: bool | None = None
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(value is not None for value in (self.q, self.company, self.invited, self.status))
+
+    def matches(self, contact: Contact) -> bool:
+        """The one definition of what each filter means, used by every repository."""
+        if self.status is not None and contact.status is not self.status:
+            return False
+        if self.invited is not None and (contact.invitation_sent_at is not None) is not self.invited:
+            return False
+        if self.company is not None and (contact.company or "").casefold() != self.company.strip().casefold():
+            return False
+        if self.q:
+            needle = self.q.strip().casefold()
+            haystack = (contact.name, contact.email, contact.company or "")
+            if not any(needle in text.casefold() for text in haystack):
+                return False
+        return True
+
+
+# --- storage port -------------------------------------------------------------------------------
+
+
+class EmailTaken(Exception):
+    """Raised by a repository when the address already belongs to another contact of the tenant."""
+
+
+class StaleContact(Exception):
+    """Raised by a repository when the contact changed (or vanished) since it was read."""
+
+
+class ContactRepository(Protocol):
+    def get(self, tenant_id: str, contact_id: str) -> Contact | None: ...
+
+    def add(self, contact: Contact) -> None:
+        """Store a new contact and claim its address; EmailTaken if the address is in use."""
+
+    def replace(self, contact: Contact, previous: Contact) -> None:
+        """Store a changed contact over `previous` (same version); moves the address claim if needed."""
+
+    def remove(self, contact: Contact) -> None:
+        """Delete the contact and its address claim; StaleContact if it changed meanwhile."""
+
+    def page(self, tenant_id: str, query: ContactQuery, after: str | None, limit: int) -> Page[Contact]:
+        """Newest first, after the contact with id `after`; may come back short when filtered."""
+
+
+# --- services -----------------------------------------------------------------------------------
+
+MAX_OPTIMISTIC_RETRIES = 3
+
+
+def _email_taken(email: str) -> DomainError:
+    return DomainError(
+        ErrorCode.EMAIL_TAKEN,
+        "Another contact already uses this email address.",
+        [FieldError("email", f"{email} is already in use")],
+    )
+
+
+def create_contact(
+    contacts: ContactRepository, actor: Actor, data: ContactCreate, default_language: Language
+) -> Contact:
+    now = utcnow()
+    contact = Contact(
+        id=new_id(),
+        tenant_id=actor.tenant_id,
+        name=data.name,
+        email=data.email,
+        company=data.company,
+        language=data.language or default_language,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        contacts.add(contact)
+    except EmailTaken:
+        raise _email_taken(data.email) from None
+    return contact
+
+
+def get_contact(contacts: ContactRepository, actor: Actor, contact_id: str) -> Contact:
+    # Ids are checked before they reach a key; another tenant's contact is simply not there.
+    contact = contacts.get(actor.tenant_id, contact_id) if is_id(contact_id) else None
+    if contact is None:
+        raise not_found("Contact")
+    return contact
+
+
+def _apply_patch(contact: Contact, patch: ContactPatch) -> Contact:
+    given = patch.model_fields_set
+    cleared = [name for name in REQUIRED_ON_PATCH if name in given and getattr(patch, name) is None]
+    if cleared:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR,
+            "The request is not valid.",
+            [FieldError(name, "This field is required and cannot be cleared.") for name in cleared],
+        )
+    changes: dict[str, Any] = {name: getattr(patch, name) for name in given}
+    if not changes or all(getattr(contact, name) == value for name, value in changes.items()):
+        return contact
+    return contact.model_copy(update={**changes, "updated_at": utcnow(), "version": contact.version + 1})
+
+
+def _with_retries(action: Callable[[], Contact]) -> Contact:
+    # Optimistic concurrency: re-read and re-apply when someone else wrote in between.
+    for _ in range(MAX_OPTIMISTIC_RETRIES - 1):
+        try:
+            return action()
+        except StaleContact:
+            continue
+    try:
+        return action()
+    except StaleContact:
+        raise not_found("Contact") from None
+
+
+def update_contact(
+    contacts: ContactRepository, actor: Actor, contact_id: str, patch: ContactPatch
+) -> Contact:
+    def attempt() -> Contact:
+        current = get_contact(contacts, actor, contact_id)
+        changed = _apply_patch(current, patch)
+        if changed is current:
+            return current
+        try:
+            contacts.replace(changed, previous=current)
+        except EmailTaken:
+            raise _email_taken(changed.email) from None
+        return changed
+
+    return _with_retries(attempt)
+
+
+def delete_contact(contacts: ContactRepository, actor: Actor, contact_id: str) -> None:
+    def attempt() -> Contact:
+        current = get_contact(contacts, actor, contact_id)
+        contacts.remove(current)
+        return current
+
+    _with_retries(attempt)
+
+
+def list_contacts(
+    contacts: ContactRepository, actor: Actor, query: ContactQuery, after: str | None, limit: int
+) -> Page[Contact]:
+    return contacts.page(actor.tenant_id, query, after, limit)

@@ -1,0 +1,51 @@
+"""Field types shared by the API models: how an email, a time or a name is checked and written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, PlainSerializer, StringConstraints
+
+from pforte.clock import iso
+
+
+class Language(StrEnum):
+    DE = "de"
+    EN = "en"
+
+
+def _checked_email(value: str) -> str:
+    # Stored as typed (trimmed); compared lowercased elsewhere. No DNS lookup on a request path.
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+EmailAddress = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
+    AfterValidator(_checked_email),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Timestamp = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="json")]
+
+
+def _empty_to_none(value: str | None) -> str | None:
+    return value or None
+
+
+OptionalText = Annotated[
+    str | None,
+    StringConstraints(strip_whitespace=True, max_length=200),
+    AfterValidator(_empty_to_none),
+]
+
+
+def email_key(email: str) -> str:
+    """The form in which addresses are compared and kept unique."""
+    return email.strip().lower()

@@ -1,0 +1,1 @@
+"""DynamoDB repositories. Key formats live in `keys` and nowhere else."""

@@ -1,0 +1,49 @@
+"""Every key format of the table. Each partition key starts with the tenant.
+
+Items: the tenant's profile; its contacts (one partition per tenant, newest first by ULID); one
+guard per contact email (uniqueness, written in the same transaction as the contact); a status
+index (GSI1) so that filtering by status reads only contacts of that status.
+"""
+
+from __future__ import annotations
+
+PK = "PK"
+SK = "SK"
+GSI1 = "GSI1"
+GSI1PK = "GSI1PK"
+GSI1SK = "GSI1SK"
+TTL = "expires_at_epoch"
+
+_CONTACT = "CONTACT#"
+
+
+def tenant_key(tenant_id: str) -> dict[str, str]:
+    return {PK: f"TENANT#{tenant_id}", SK: "PROFILE"}
+
+
+def contacts_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#CONTACTS"
+
+
+def contact_sk(contact_id: str) -> str:
+    return f"{_CONTACT}{contact_id}"
+
+
+def contact_id_of(sort_key: str) -> str:
+    return sort_key.removeprefix(_CONTACT)
+
+
+def contact_key(tenant_id: str, contact_id: str) -> dict[str, str]:
+    return {PK: contacts_pk(tenant_id), SK: contact_sk(contact_id)}
+
+
+def contacts_by_status_pk(tenant_id: str, status: str) -> str:
+    return f"TENANT#{tenant_id}#CONTACTS#{status}"
+
+
+def contact_index_keys(tenant_id: str, contact_id: str, status: str) -> dict[str, str]:
+    return {GSI1PK: contacts_by_status_pk(tenant_id, status), GSI1SK: contact_sk(contact_id)}
+
+
+def email_guard_key(tenant_id: str, email_key: str) -> dict[str, str]:
+    return {PK: f"TENANT#{tenant_id}#EMAIL#{email_key}", SK: "GUARD"}

@@ -1,0 +1,43 @@
+"""The dev mailbox: what the local SES (moto) accepted, readable at GET /_local/mail."""
+
+from __future__ import annotations
+
+from email import message_from_string, policy
+from typing import Any
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import Message, RawMessage, ses_backends
+
+from infra.local.provision import REGION
+
+
+def _parts(raw: str) -> tuple[str, str | None, str | None]:
+    parsed = message_from_string(raw, policy=policy.default)
+    text = parsed.get_body(preferencelist=("plain",))
+    html = parsed.get_body(preferencelist=("html",))
+    return (
+        str(parsed.get("Subject", "")),
+        text.get_content() if text is not None else None,  # type: ignore[attr-defined]
+        html.get_content() if html is not None else None,  # type: ignore[attr-defined]
+    )
+
+
+def sent_mail(to: str | None) -> list[dict[str, Any]]:
+    """Mail sent through SES, oldest first; only that to `to` (any case) when given."""
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
+    items = []
+    for message in list(backend.sent_messages):
+        if isinstance(message, Message):
+            recipients = [address for kind in message.destinations.values() for address in kind]
+            is_html = message.body.lstrip().startswith("<")
+            subject = message.subject
+            text, html = (None, message.body) if is_html else (message.body, None)
+        elif isinstance(message, RawMessage):
+            recipients = list(message.destinations)
+            subject, text, html = _parts(message.raw_data)
+        else:
+            continue
+        if to and to.lower() not in {address.lower() for address in recipients}:
+            continue
+        items.append({"to": recipients, "subject": subject, "text": text, "html": html})
+    return items

@@ -1,0 +1,33 @@
+"""The demo tenant `demo`: its settings, an admin, and a few contacts to look at."""
+
+from __future__ import annotations
+
+from infra.local.server import ensure_tenant
+
+DEMO_TENANT = "demo"
+DEMO_CONTACTS = [
+    ("Anna Becker", "anna.becker@example.com", "Druckhaus Becker", "de"),
+    ("Ben Schulz", "ben.schulz@example.com", "Schulz Verlag", "de"),
+    ("Clara Jones", "clara.jones@example.com", "Jones Publishing", "en"),
+    ("David Wagner", "david.wagner@example.com", None, "de"),
+    ("Emma Fischer", "emma.fischer@example.com", "Druckhaus Becker", "de"),
+]
+
+
+def seed_demo() -> int:
+    """Create the demo tenant and its contacts if they are not there; returns contacts added."""
+    from pforte import contacts as service
+    from pforte.api import contact_repository
+    from pforte.contacts import ContactCreate, ContactQuery
+    from pforte.fields import Language
+    from pforte.identity import Actor, Role
+
+    tenant = ensure_tenant(DEMO_TENANT, "Demo Druckerei")
+    repository = contact_repository()
+    actor = Actor(tenant_id=tenant.id, user_id="seed", role=Role.ADMIN)
+    if repository.page(tenant.id, ContactQuery(), None, 1).items:
+        return 0
+    for name, email, company, language in DEMO_CONTACTS:
+        data = ContactCreate(name=name, email=email, company=company, language=Language(language))
+        service.create_contact(repository, actor, data, tenant.default_language)
+    return len(DEMO_CONTACTS)

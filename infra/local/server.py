@@ -1,0 +1,183 @@
+"""The whole local stack in one process: moto server, resources from template.yaml, the gateway."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.request import urlopen
+
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from infra.local.gateway import Gateway, json_response, local_error
+from infra.local.identities import StaffTokens, TokenVerifier
+from infra.local.mailbox import sent_mail
+from infra.local.provision import REGION, LocalResources, provision
+from infra.template import FUNCTIONS_DIR
+
+ROLES = ("admin", "operator")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def serialized(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    """Serve one AWS call at a time: moto's DynamoDB is not atomic under concurrent requests, and
+    conditional writes must behave as they do on DynamoDB."""
+    lock = threading.Lock()
+
+    def wrapper(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with lock:
+            result = app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                close = getattr(result, "close", None)
+                if close:
+                    close()
+
+    return wrapper
+
+
+def start_moto(port: int) -> BaseWSGIServer:
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+
+    class QuietHandler(MotoRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            """The gateway logs the requests people make; moto's own calls would drown them."""
+
+    server = make_server(
+        "127.0.0.1",
+        port,
+        serialized(DomainDispatcherApplication(create_backend_app)),
+        threaded=True,
+        request_handler=QuietHandler,
+    )
+    threading.Thread(target=server.serve_forever, daemon=True, name="moto").start()
+    return server
+
+
+def configure_aws(moto_url: str) -> None:
+    """Point every boto3 client of this process (the handlers' too) at moto."""
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": moto_url,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
+    )
+
+
+def configure_functions(resources: LocalResources, portal_base_url: str) -> None:
+    """The environment template.yaml gives the functions, resolved to the local resources."""
+    os.environ.update(resources.environment())
+    os.environ.update(
+        {
+            "DEFAULT_PORTAL_BASE_URL": portal_base_url,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        }
+    )
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.insert(0, str(FUNCTIONS_DIR))
+    from pforte.aws import clients
+    from pforte.settings import get_settings
+
+    get_settings.cache_clear()
+    clients.reset()
+
+
+def ensure_tenant(tenant_id: str, name: str | None = None) -> Any:
+    from pforte.aws import clients
+    from pforte.settings import get_settings
+    from pforte.store.tenants import DynamoTenantRepository
+    from pforte.tenants import ensure_tenant as ensure
+    from pforte.tenants import new_tenant
+
+    settings = get_settings()
+    repository = DynamoTenantRepository(clients.dynamodb(), settings.table_name)
+    tenant = new_tenant(
+        tenant_id,
+        name=name or tenant_id.replace("-", " ").title(),
+        portal_base_url=settings.default_portal_base_url,
+        mail_sender=f"no-reply@{tenant_id}.example.com",
+    )
+    return ensure(repository, tenant)
+
+
+def token_route(tokens: StaffTokens) -> Callable[[Request], Response]:
+    from pforte.identity import is_tenant_id
+
+    def issue(request: Request) -> Response:
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+        except json.JSONDecodeError:
+            return local_error(422, "validation_error", "The body is not valid JSON.")
+        if not isinstance(body, dict):
+            return local_error(422, "validation_error", "Send a JSON object.")
+        tenant_id, role = str(body.get("tenant_id", "")), str(body.get("role", "admin"))
+        if not is_tenant_id(tenant_id):
+            return local_error(422, "validation_error", "tenant_id: lowercase letters, digits and '-'.")
+        if role not in ROLES:
+            return local_error(422, "validation_error", "role: admin or operator.")
+        ensure_tenant(tenant_id)
+        return json_response(
+            {"token": tokens.issue(tenant_id, role), "tenant_id": tenant_id, "role": role, "expires_in": 3600}
+        )
+
+    return issue
+
+
+def mail_route(request: Request) -> Response:
+    return json_response({"items": sent_mail(request.args.get("to"))})
+
+
+@dataclass
+class LocalApi:
+    url: str
+    moto_url: str
+    resources: LocalResources
+    gateway: Gateway
+    _servers: tuple[BaseWSGIServer, BaseWSGIServer]
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+
+
+def start_local_api(port: int, moto_port: int | None = None, portal_base_url: str | None = None) -> LocalApi:
+    moto_port = moto_port or free_port()
+    moto = start_moto(moto_port)
+    moto_url = f"http://127.0.0.1:{moto_port}"
+    configure_aws(moto_url)
+    resources = provision()
+    configure_functions(resources, portal_base_url or "http://localhost:5173")
+    with urlopen(f"{moto_url}/{resources.staff_pool_id}/.well-known/jwks.json") as response:  # noqa: S310
+        jwks = json.load(response)
+    verifier = TokenVerifier(jwks, resources.staff_pool_id, resources.staff_client_id)
+    tokens = StaffTokens(resources)
+    gateway = Gateway(
+        verifier=verifier,
+        local_routes={("POST", "/_local/token"): token_route(tokens), ("GET", "/_local/mail"): mail_route},
+    )
+    server = make_server("127.0.0.1", port, gateway.wsgi, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True, name="gateway").start()
+    return LocalApi(f"http://127.0.0.1:{port}", moto_url, resources, gateway, (server, moto))

@@ -1,0 +1,92 @@
+"""One OpenAPI document for every function, generated from the handlers' routes.
+
+Each function's Powertools resolver describes its own routes; this merges them and puts the one
+error shape (and its catalogue of codes) in place of Powertools' default validation error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from typing import Any
+
+from infra.template import FUNCTIONS_DIR, handler_modules
+
+TITLE = "Pforte API"
+VERSION = "0.1.0"
+DESCRIPTION = (
+    "Manage the customer accounts of a customer portal. Staff routes take the Cognito ID token as "
+    "`Authorization: Bearer <token>`; the tenant comes from the token. Errors always have the shape "
+    '`{"error": {"code", "message", "details"?}}`; the codes are listed in `ErrorBody.code`.'
+)
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+_STANDARD_ERRORS = {
+    "401": "Missing or invalid token (`unauthorized`)",
+    "403": "The caller's role may not do this (`forbidden`)",
+    "422": "The request is not valid (`validation_error`); `details` names the fields",
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+def _error_schemas() -> dict[str, Any]:
+    from pforte.api import ErrorResponse
+
+    schema = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions: dict[str, Any] = schema.pop("$defs", {})
+    return {**definitions, "ErrorResponse": schema}
+
+
+def build_openapi() -> dict[str, Any]:
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.insert(0, str(FUNCTIONS_DIR))
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    for module_name in sorted(set(handler_modules().values())):
+        app = importlib.import_module(module_name).app
+        document = app.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
+        for path, operations in document.get("paths", {}).items():
+            paths.setdefault(path, {}).update(operations)
+        schemas.update(document.get("components", {}).get("schemas", {}))
+    for schema_name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(schema_name, None)
+    schemas.update(_error_schemas())
+    for path, operations in paths.items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in _STANDARD_ERRORS.items():
+                responses[status] = _error(description)
+            if "{" in path:
+                responses["404"] = _error("No such resource in the caller's tenant (`not_found`)")
+            if operation.get("requestBody") and path.startswith("/contacts"):
+                responses.setdefault("409", _error("Conflict, e.g. `email_taken`"))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": {"staffToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+        "security": [{"staffToken": []}],
+    }
+
+
+SWAGGER_UI = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Pforte API</title>
+<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});</script>
+</body></html>
+"""
+
+
+if __name__ == "__main__":
+    json.dump(build_openapi(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
