@@ -6,6 +6,7 @@ start) even when it is disabled.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from pforte.settings import get_settings
+
+# Most requests record no metric of their own; Powertools would warn about that on every one.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger()
 metrics = Metrics(namespace="Pforte")

@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 
-from infra.local.seed import DEMO_TENANT, seed_demo
+from infra.local.seed import DEMO_TENANT
 from infra.local.server import start_local_api
 
 
@@ -16,7 +16,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     port = int(os.environ.get("PORT", "3000"))
     api = start_local_api(port, int(os.environ["MOTO_PORT"]) if os.environ.get("MOTO_PORT") else None)
-    added = seed_demo()
+    added = api.seeded
     url = api.url
     print(
         f"""

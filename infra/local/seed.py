@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.local.server import ensure_tenant
+from typing import Any
 
 DEMO_TENANT = "demo"
 DEMO_CONTACTS = [
@@ -12,6 +12,24 @@ DEMO_CONTACTS = [
     ("David Wagner", "david.wagner@example.com", None, "de"),
     ("Emma Fischer", "emma.fischer@example.com", "Druckhaus Becker", "de"),
 ]
+
+
+def ensure_tenant(tenant_id: str, name: str | None = None) -> Any:
+    from pforte.aws import clients
+    from pforte.settings import get_settings
+    from pforte.store.tenants import DynamoTenantRepository
+    from pforte.tenants import ensure_tenant as ensure
+    from pforte.tenants import new_tenant
+
+    settings = get_settings()
+    repository = DynamoTenantRepository(clients.dynamodb(), settings.table_name)
+    tenant = new_tenant(
+        tenant_id,
+        name=name or tenant_id.replace("-", " ").title(),
+        portal_base_url=settings.default_portal_base_url,
+        mail_sender=f"no-reply@{tenant_id}.example.com",
+    )
+    return ensure(repository, tenant)
 
 
 def seed_demo() -> int:

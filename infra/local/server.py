@@ -19,6 +19,7 @@ from infra.local.gateway import Gateway, json_response, local_error
 from infra.local.identities import StaffTokens, TokenVerifier
 from infra.local.mailbox import sent_mail
 from infra.local.provision import REGION, LocalResources, provision
+from infra.local.seed import ensure_tenant, seed_demo
 from infra.template import FUNCTIONS_DIR
 
 ROLES = ("admin", "operator")
@@ -105,24 +106,6 @@ def configure_functions(resources: LocalResources, portal_base_url: str) -> None
     clients.reset()
 
 
-def ensure_tenant(tenant_id: str, name: str | None = None) -> Any:
-    from pforte.aws import clients
-    from pforte.settings import get_settings
-    from pforte.store.tenants import DynamoTenantRepository
-    from pforte.tenants import ensure_tenant as ensure
-    from pforte.tenants import new_tenant
-
-    settings = get_settings()
-    repository = DynamoTenantRepository(clients.dynamodb(), settings.table_name)
-    tenant = new_tenant(
-        tenant_id,
-        name=name or tenant_id.replace("-", " ").title(),
-        portal_base_url=settings.default_portal_base_url,
-        mail_sender=f"no-reply@{tenant_id}.example.com",
-    )
-    return ensure(repository, tenant)
-
-
 def token_route(tokens: StaffTokens) -> Callable[[Request], Response]:
     from pforte.identity import is_tenant_id
 
@@ -156,6 +139,7 @@ class LocalApi:
     moto_url: str
     resources: LocalResources
     gateway: Gateway
+    seeded: int
     _servers: tuple[BaseWSGIServer, BaseWSGIServer]
 
     def stop(self) -> None:
@@ -178,6 +162,7 @@ def start_local_api(port: int, moto_port: int | None = None, portal_base_url: st
         verifier=verifier,
         local_routes={("POST", "/_local/token"): token_route(tokens), ("GET", "/_local/mail"): mail_route},
     )
+    seeded = seed_demo()  # before serving: the first request already sees the demo tenant
     server = make_server("127.0.0.1", port, gateway.wsgi, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True, name="gateway").start()
-    return LocalApi(f"http://127.0.0.1:{port}", moto_url, resources, gateway, (server, moto))
+    return LocalApi(f"http://127.0.0.1:{port}", moto_url, resources, gateway, seeded, (server, moto))

@@ -1,0 +1,139 @@
+"""API tests: API Gateway events through the real handlers, on moto, with template.yaml's resources."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from moto import mock_aws
+from werkzeug.routing import Map, Rule
+
+from infra.local.events import lambda_context, proxy_event
+from infra.local.provision import LocalResources, provision
+from infra.local.seed import ensure_tenant
+from infra.local.server import configure_functions
+from infra.template import ApiRoute, api_routes
+
+
+def staff_claims(tenant_id: str = "acme", role: str = "admin", **extra: Any) -> dict[str, Any]:
+    """The claims a Cognito authorizer passes on for a staff ID token."""
+    return {
+        "sub": str(uuid.uuid4()),
+        "custom:tenant_id": tenant_id,
+        "cognito:groups": role,
+        "token_use": "id",
+        "email": f"{role}@{tenant_id}.example.com",
+        **extra,
+    }
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    @property
+    def body(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+    @property
+    def error_code(self) -> str:
+        return str(self.body["error"]["code"])
+
+
+@dataclass
+class Api:
+    """Sends requests as API Gateway would: route from template.yaml, proxy event, real handler."""
+
+    claims: dict[str, Any] | None = field(default_factory=staff_claims)
+    _map: Map = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._map = Map([Rule(r.werkzeug_rule, methods=[r.method], endpoint=r) for r in api_routes()])
+
+    def as_(self, tenant_id: str = "acme", role: str = "admin") -> Api:
+        return Api(claims=staff_claims(tenant_id, role))
+
+    def anonymous(self) -> Api:
+        return Api(claims=None)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        raw_body: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> ApiResponse:
+        route, arguments = self._map.bind("localhost").match(path, method=method)
+        assert isinstance(route, ApiRoute)
+        body = (
+            raw_body if raw_body is not None else (json.dumps(json_body) if json_body is not None else None)
+        )
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        event = proxy_event(
+            route,
+            path=path,
+            path_parameters=arguments,
+            query_string=urlencode(query or {}),
+            headers=list(all_headers.items()),
+            body=body.encode() if body is not None else None,
+            claims=self.claims,
+        )
+        handler = importlib.import_module(route.module).lambda_handler
+        result = handler(event, lambda_context(route.function))
+        headers = dict(result.get("headers") or {})
+        headers |= {name: values[-1] for name, values in (result.get("multiValueHeaders") or {}).items()}
+        return ApiResponse(result["statusCode"], headers, result.get("body") or "")
+
+    def get(self, path: str, **query: Any) -> ApiResponse:
+        return self.request("GET", path, query=query)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
+        return self.request("POST", path, json_body=body, **kwargs)
+
+    def patch(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
+        return self.request("PATCH", path, json_body=body, **kwargs)
+
+    def delete(self, path: str) -> ApiResponse:
+        return self.request("DELETE", path)
+
+
+@pytest.fixture
+def aws() -> Iterator[LocalResources]:
+    with mock_aws():
+        resources = provision()
+        configure_functions(resources, "https://portal.example.com")
+        for tenant in ("acme", "globex"):
+            ensure_tenant(tenant)
+        yield resources
+
+
+@pytest.fixture
+def api(aws: LocalResources) -> Api:
+    return Api()
+
+
+@pytest.fixture
+def dynamodb_calls(aws: LocalResources) -> Iterator[list[str]]:
+    """The names of the DynamoDB operations the handlers make, in order."""
+    from pforte.aws import clients
+
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    client = clients.dynamodb()
+    client.meta.events.register("before-call.dynamodb", record)
+    yield calls
+    client.meta.events.unregister("before-call.dynamodb", record)

@@ -1,0 +1,179 @@
+"""`make run` as a newcomer meets it: the local API over real HTTP, with real Cognito tokens on moto."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import boto3
+import pytest
+
+from infra.local.server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Http:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def call(
+        self, method: str, path: str, body: Any = None, token: str | None = None, raw: bytes | None = None
+    ) -> tuple[int, Any, dict[str, str]]:
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urlopen(request, timeout=30) as response:
+                text = response.read().decode()
+                status, headers = response.status, dict(response.headers)
+        except HTTPError as error:
+            text, status, headers = error.read().decode(), error.code, dict(error.headers)
+        content_type = headers.get("Content-Type", "")
+        return status, (json.loads(text) if text and "json" in content_type else text), headers
+
+    def token(self, tenant_id: str, role: str = "admin") -> str:
+        status, body, _ = self.call("POST", "/_local/token", {"tenant_id": tenant_id, "role": role})
+        assert status == 200, body
+        return str(body["token"])
+
+
+@pytest.fixture(scope="module")
+def local() -> Iterator[tuple[Http, str]]:
+    port, moto_port = free_port(), free_port()
+    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "PYTHONUNBUFFERED": "1"}
+    env.pop("AWS_ENDPOINT_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    http = Http(f"http://127.0.0.1:{port}")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                http.token("demo")
+                break
+            except (OSError, AssertionError):
+                time.sleep(0.3)
+        else:
+            pytest.fail("the local API did not come up")
+        yield http, f"http://127.0.0.1:{moto_port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_demo_tenant_is_seeded_and_readable_with_a_real_token(local: tuple[Http, str]) -> None:
+    http, _ = local
+    token = http.token("demo")
+    status, body, _ = http.call("GET", "/contacts", token=token)
+    assert status == 200
+    assert len(body["items"]) >= 5
+    status, tenant, _ = http.call("GET", "/tenant", token=token)
+    assert (status, tenant["id"], tenant["slug"]) == (200, "demo", "demo")
+
+
+def test_a_newcomers_walk_through_the_contact_list(local: tuple[Http, str]) -> None:
+    http, _ = local
+    admin, operator = http.token("walk"), http.token("walk", "operator")
+    status, anna, headers = http.call(
+        "POST", "/contacts", {"name": "Anna", "email": "anna@example.com"}, admin
+    )
+    assert status == 201
+    assert headers["Location"] == f"/contacts/{anna['id']}"
+    assert http.call("POST", "/contacts", {"name": "A", "email": "ANNA@example.com"}, operator)[0] == 409
+    assert http.call("POST", "/contacts", {"name": "A", "email": "nope"}, admin)[0] == 422
+    status, changed, _ = http.call("PATCH", f"/contacts/{anna['id']}", {"company": "ACME"}, operator)
+    assert (status, changed["company"]) == (200, "ACME")
+    status, page, _ = http.call("GET", "/contacts?company=acme&limit=10", token=admin)
+    assert [item["id"] for item in page["items"]] == [anna["id"]]
+    # another tenant's admin sees a 404, operators may not change settings
+    assert http.call("GET", f"/contacts/{anna['id']}", token=http.token("other"))[0] == 404
+    assert http.call("PATCH", "/tenant", {"name": "X"}, operator)[0] == 403
+    assert http.call("DELETE", f"/contacts/{anna['id']}", token=admin)[0] == 204
+    assert http.call("GET", f"/contacts/{anna['id']}", token=admin)[0] == 404
+
+
+@pytest.mark.parametrize("token", [None, "", "garbage", "eyJhbGciOiJub25lIn0.e30."])
+def test_no_or_a_bad_token_is_a_401_in_our_error_shape(local: tuple[Http, str], token: str | None) -> None:
+    http, _ = local
+    status, body, _ = http.call("GET", "/contacts", token=token)
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
+
+
+def test_a_customer_pool_token_is_refused_on_staff_routes(local: tuple[Http, str]) -> None:
+    http, moto_url = local
+    cognito = boto3.client("cognito-idp", region_name="eu-central-1", endpoint_url=moto_url)
+    pool = next(p for p in cognito.list_user_pools(MaxResults=10)["UserPools"] if "customer" in p["Name"])
+    client_id = cognito.list_user_pool_clients(UserPoolId=pool["Id"])["UserPoolClients"][0]["ClientId"]
+    email = "customer@example.com"
+    cognito.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username=email,
+        UserAttributes=[{"Name": "custom:tenant_id", "Value": "demo"}],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=pool["Id"], Username=email, Password="Customer-123", Permanent=True
+    )
+    tokens = cognito.admin_initiate_auth(
+        UserPoolId=pool["Id"],
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": "Customer-123"},
+    )["AuthenticationResult"]
+    assert http.call("GET", "/contacts", token=tokens["IdToken"])[0] == 401
+    assert http.call("GET", "/contacts", token=tokens["AccessToken"])[0] == 401
+
+
+def test_concurrent_requests_are_all_served(local: tuple[Http, str]) -> None:
+    http, _ = local
+    token = http.token("busy")
+
+    def create(i: int) -> int:
+        return http.call("POST", "/contacts", {"name": f"C{i}", "email": f"c{i}@example.com"}, token)[0]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(create, range(24)))
+    assert statuses == [201] * 24
+    _, page, _ = http.call("GET", "/contacts?limit=100", token=token)
+    assert len(page["items"]) == 24
+
+
+def test_local_routes_and_documents(local: tuple[Http, str]) -> None:
+    http, _ = local
+    assert http.call("POST", "/_local/token", {"tenant_id": "Bad Tenant!"})[0] == 422
+    assert http.call("POST", "/_local/token", {"tenant_id": "x1", "role": "root"})[0] == 422
+    status, mail, _ = http.call("GET", "/_local/mail?to=nobody@example.com")
+    assert (status, mail) == (200, {"items": []})
+    status, spec, _ = http.call("GET", "/openapi.json")
+    assert status == 200
+    assert {"/contacts", "/contacts/{contact_id}", "/tenant"} <= set(spec["paths"])
+    assert "email_taken" in spec["components"]["schemas"]["ErrorCode"]["enum"]
+    status, page, _ = http.call("GET", "/docs")
+    assert status == 200
+    assert "swagger-ui" in page
+    status, body, _ = http.call("GET", "/no/such/route")
+    assert (status, body["error"]["code"]) == (404, "not_found")
+    status, body, _ = http.call(
+        "POST", "/contacts", raw=b"x" * (10 * 1024 * 1024 + 1), token=http.token("demo")
+    )
+    assert (status, body["error"]["code"]) == (413, "payload_too_large")
