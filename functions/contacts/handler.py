@@ -8,8 +8,11 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from contacts.jobs import router as jobs_router
+from pforte import cascade
 from pforte import contacts as service
-from pforte.api import Contacts, CurrentActor, Tenants, accept_json_bodies, create_app
+from pforte.api import Contacts, CurrentActor, Jobs, Tenants, accept_json_bodies, create_app
+from pforte.cascade import BulkIds, BulkResults
 from pforte.contacts import ContactCreate, ContactOut, ContactPage, ContactPatch, ContactQuery, ContactStatus
 from pforte.fields import Language
 from pforte.observability import MetricUnit, instrumented, metrics
@@ -63,10 +66,24 @@ def update_contact(
 
 
 @app.delete("/contacts/<contact_id>", summary="Delete a contact", tags=["contacts"])
-def delete_contact(actor: CurrentActor, contacts: Contacts, contact_id: str) -> Response[None]:
-    service.delete_contact(contacts, actor, contact_id)
+def delete_contact(actor: CurrentActor, contacts: Contacts, jobs: Jobs, contact_id: str) -> Response[None]:
+    """Deletes the contact with its jobs; 409 `jobs_in_progress` while one is processing."""
+    cascade.delete_contact(contacts, jobs, actor, contact_id)
     metrics.add_metric(name="ContactDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204)
+
+
+@app.post(
+    "/contacts/bulk-delete", summary="Delete up to 100 contacts, each all or nothing", tags=["contacts"]
+)
+def bulk_delete(actor: CurrentActor, contacts: Contacts, jobs: Jobs, request: BulkIds) -> BulkResults:
+    results = cascade.delete_contacts(contacts, jobs, actor, request.ids)
+    deleted = sum(1 for result in results if result.status is cascade.BulkStatus.DELETED)
+    metrics.add_metric(name="ContactDeleted", unit=MetricUnit.Count, value=deleted)
+    return BulkResults(results=results)
+
+
+app.include_router(jobs_router)
 
 
 @instrumented

@@ -26,9 +26,11 @@ from pforte.aws import clients
 from pforte.contacts import ContactRepository
 from pforte.errors import STATUS_OF, DomainError, ErrorCode, FieldError
 from pforte.identity import Actor, actor_from_claims, require_admin
+from pforte.jobs import JobRepository
 from pforte.observability import logger
 from pforte.settings import get_settings
 from pforte.store.contacts import DynamoContactRepository
+from pforte.store.jobs import DynamoJobRepository
 from pforte.store.tenants import DynamoTenantRepository
 from pforte.tenants import TenantRepository
 
@@ -169,6 +171,10 @@ def contact_repository() -> ContactRepository:
     return DynamoContactRepository(clients.dynamodb(), get_settings().table_name)
 
 
+def job_repository() -> JobRepository:
+    return DynamoJobRepository(clients.dynamodb(), get_settings().table_name)
+
+
 def tenant_repository() -> TenantRepository:
     return DynamoTenantRepository(clients.dynamodb(), get_settings().table_name)
 
@@ -177,3 +183,4 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 CurrentAdmin = Annotated[Actor, Depends(current_admin)]
 Contacts = Annotated[ContactRepository, Depends(contact_repository)]
 Tenants = Annotated[TenantRepository, Depends(tenant_repository)]
+Jobs = Annotated[JobRepository, Depends(job_repository)]

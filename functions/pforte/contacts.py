@@ -5,10 +5,10 @@ Plain Python: services take a repository, so the rules run on fakes as well as o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,9 @@ from pforte.errors import DomainError, ErrorCode, FieldError, not_found
 from pforte.fields import EmailAddress, Language, Name, OptionalText, Timestamp, email_key
 from pforte.identity import Actor
 from pforte.pagination import Page
+
+if TYPE_CHECKING:
+    from pforte.jobs import Job
 
 
 class ContactStatus(StrEnum):
@@ -43,6 +46,8 @@ class Contact(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    # Set while a delete too large for one transaction is under way; such a contact is gone to users.
+    deleting: bool = False
 
     @property
     def email_key(self) -> str:
@@ -89,7 +94,7 @@ class ContactOut(BaseModel):
 
     @classmethod
     def of(cls, contact: Contact) -> ContactOut:
-        return cls.model_validate(contact.model_dump(exclude={"tenant_id", "version"}))
+        return cls.model_validate(contact.model_dump(exclude={"tenant_id", "version", "deleting"}))
 
 
 class ContactPage(BaseModel):
@@ -147,8 +152,9 @@ class ContactRepository(Protocol):
     def replace(self, contact: Contact, previous: Contact) -> None:
         """Store a changed contact over `previous` (same version); moves the address claim if needed."""
 
-    def remove(self, contact: Contact) -> None:
-        """Delete the contact and its address claim; StaleContact if it changed meanwhile."""
+    def remove(self, contact: Contact, jobs: Sequence[Job]) -> None:
+        """Delete the contact, its address claim, its jobs (as read: `jobs`) and all else that depends
+        on it, all or nothing; StaleContact if any of it changed meanwhile."""
 
     def page(self, tenant_id: str, query: ContactQuery, after: str | None, limit: int) -> Page[Contact]:
         """Newest first, after the contact with id `after`; may come back short when filtered."""
@@ -188,10 +194,13 @@ def create_contact(
     return contact
 
 
-def get_contact(contacts: ContactRepository, actor: Actor, contact_id: str) -> Contact:
+def get_contact(
+    contacts: ContactRepository, actor: Actor, contact_id: str, *, deleting: bool = False
+) -> Contact:
+    """The contact, or 404; one whose deletion is under way only when asked for (`deleting`)."""
     # Ids are checked before they reach a key; another tenant's contact is simply not there.
     contact = contacts.get(actor.tenant_id, contact_id) if is_id(contact_id) else None
-    if contact is None:
+    if contact is None or (contact.deleting and not deleting):
         raise not_found("Contact")
     return contact
 
@@ -211,7 +220,7 @@ def _apply_patch(contact: Contact, patch: ContactPatch) -> Contact:
     return contact.model_copy(update={**changes, "updated_at": utcnow(), "version": contact.version + 1})
 
 
-def _with_retries(action: Callable[[], Contact]) -> Contact:
+def with_retries(action: Callable[[], Contact]) -> Contact:
     # Optimistic concurrency: re-read and re-apply when someone else wrote in between.
     for _ in range(MAX_OPTIMISTIC_RETRIES - 1):
         try:
@@ -238,16 +247,7 @@ def update_contact(
             raise _email_taken(changed.email) from None
         return changed
 
-    return _with_retries(attempt)
-
-
-def delete_contact(contacts: ContactRepository, actor: Actor, contact_id: str) -> None:
-    def attempt() -> Contact:
-        current = get_contact(contacts, actor, contact_id)
-        contacts.remove(current)
-        return current
-
-    _with_retries(attempt)
+    return with_retries(attempt)
 
 
 def list_contacts(

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from pforte.contacts import Contact, ContactQuery, EmailTaken, StaleContact
+from pforte.jobs import Job
 from pforte.pagination import Page
 from pforte.store import keys
-from pforte.store.dynamo import Item, failed_parts, from_item, to_item
+from pforte.store.dynamo import Item, batch_write, failed_parts, from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef
+    from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef, WriteRequestTypeDef
 
 # A filtered page reads at most this many Query calls of this many items, then returns short.
 MAX_QUERIES_PER_PAGE = 5
 FILTERED_BATCH = 250
 _CONTACT_FIELDS = frozenset(Contact.model_fields)
+MAX_TRANSACTION_ITEMS = 100
 
 
 class DynamoContactRepository:
@@ -65,7 +68,7 @@ class DynamoContactRepository:
             response = self._client.query(**request)
             for raw in response.get("Items", []):
                 contact = self._contact(raw)
-                if query.matches(contact):
+                if query.matches(contact) and not contact.deleting:
                     if len(found) == limit:
                         return Page(found, after=found[-1].id)
                     found.append(contact)
@@ -98,7 +101,8 @@ class DynamoContactRepository:
                 **keys.contact_index_keys(contact.tenant_id, contact.id, contact.status),
                 "entity": "contact",
                 "email_key": contact.email_key,
-                **contact.model_dump(mode="json"),
+                # `deleting` is only ever set by the delete itself (see _remove_in_steps).
+                **contact.model_dump(mode="json", exclude={"deleting"}),
             }
         )
 
@@ -160,14 +164,131 @@ class DynamoContactRepository:
             claim_at = 2
         self._transact(parts, email_claim_at=claim_at)
 
-    def remove(self, contact: Contact) -> None:
+    def _dependents(self, contact: Contact) -> list[dict[str, Any]]:
+        """Every item in the contact's partition (jobs, tokens, mail log), read consistently."""
+        items: list[dict[str, Any]] = []
+        request: QueryInputTypeDef = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": keys.contact_partition(contact.tenant_id, contact.id)}
+            },
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._client.query(**request)
+            items += [from_item(item) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    @staticmethod
+    def _jobs_unchanged(dependents: list[dict[str, Any]], jobs: Sequence[Job]) -> bool:
+        found = {item["id"]: item["state"] for item in dependents if item.get("entity") == "job"}
+        return found == {job.id: job.state.value for job in jobs}
+
+    def _dependent_keys(self, contact: Contact, dependents: list[dict[str, Any]]) -> list[dict[str, str]]:
+        found = [{keys.PK: item[keys.PK], keys.SK: item[keys.SK]} for item in dependents]
+        pointers = [
+            keys.job_pointer_key(contact.tenant_id, item["id"])
+            for item in dependents
+            if item.get("entity") == "job"
+        ]
+        return found + pointers
+
+    def remove(self, contact: Contact, jobs: Sequence[Job]) -> None:
+        dependents = self._dependents(contact)
+        if not self._jobs_unchanged(dependents, jobs):
+            raise StaleContact
+        condition = "attribute_exists(deleting)" if contact.deleting else "version = :version"
+        values = {} if contact.deleting else {":version": {"N": str(contact.version)}}
+        owner: TransactWriteItemTypeDef = {
+            "Delete": {
+                "TableName": self._table,
+                "Key": to_item(keys.contact_key(contact.tenant_id, contact.id)),
+                "ConditionExpression": condition,
+                **({"ExpressionAttributeValues": values} if values else {}),  # type: ignore[typeddict-item]
+            }
+        }
+        parts: list[TransactWriteItemTypeDef] = [owner, self._release_email(contact)]
+        for item in dependents:
+            if item.get("entity") == "job":
+                # The job must still be in the state the rule was checked against.
+                parts.append(
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": to_item({keys.PK: item[keys.PK], keys.SK: item[keys.SK]}),
+                            "ConditionExpression": "#state = :state",
+                            "ExpressionAttributeNames": {"#state": "state"},
+                            "ExpressionAttributeValues": {":state": {"S": item["state"]}},
+                        }
+                    }
+                )
+                parts.append(
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": to_item(keys.job_pointer_key(contact.tenant_id, item["id"])),
+                        }
+                    }
+                )
+            else:
+                parts.append(
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": to_item({keys.PK: item[keys.PK], keys.SK: item[keys.SK]}),
+                        }
+                    }
+                )
+        if len(parts) <= MAX_TRANSACTION_ITEMS and not contact.deleting:
+            self._transact(parts, email_claim_at=None)
+            return
+        self._remove_in_steps(contact, jobs)
+
+    def _remove_in_steps(self, contact: Contact, jobs: Sequence[Job]) -> None:
+        """More than one transaction holds: freeze the contact (no job may be added or change
+        state), delete its dependents in batches, then the contact. Interrupted, the mark stays
+        and the next delete of the contact finishes the work."""
+        key = to_item(keys.contact_key(contact.tenant_id, contact.id))
+        if not contact.deleting:
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression="SET deleting = :yes, version = version + :one",
+                    ConditionExpression="version = :version",
+                    ExpressionAttributeValues={
+                        ":yes": {"BOOL": True},
+                        ":one": {"N": "1"},
+                        ":version": {"N": str(contact.version)},
+                    },
+                )
+            except ClientError as error:
+                if is_condition_failure(error):
+                    raise StaleContact from None
+                raise
+            if not self._jobs_unchanged(self._dependents(contact), jobs):
+                # A job changed state before the freeze took hold: thaw, and let the caller re-judge.
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression="REMOVE deleting SET version = version + :one",
+                    ExpressionAttributeValues={":one": {"N": "1"}},
+                )
+                raise StaleContact
+        requests: list[WriteRequestTypeDef] = [
+            {"DeleteRequest": {"Key": to_item(item_key)}}
+            for item_key in self._dependent_keys(contact, self._dependents(contact))
+        ]
+        batch_write(self._client, self._table, requests)
         parts: list[TransactWriteItemTypeDef] = [
             {
                 "Delete": {
                     "TableName": self._table,
-                    "Key": to_item(keys.contact_key(contact.tenant_id, contact.id)),
-                    "ConditionExpression": "version = :version",
-                    "ExpressionAttributeValues": {":version": {"N": str(contact.version)}},
+                    "Key": key,
+                    "ConditionExpression": "attribute_exists(deleting)",
                 }
             },
             self._release_email(contact),

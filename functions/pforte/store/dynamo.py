@@ -3,7 +3,8 @@ which part of a cancelled transaction failed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, WriteRequestTypeDef
 
 Item = dict[str, "AttributeValueTypeDef"]
 
@@ -44,3 +46,24 @@ def failed_parts(error: ClientError) -> list[int] | None:
 
 def is_condition_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+BATCH_SIZE = 25  # BatchWriteItem's limit
+MAX_BATCH_ATTEMPTS = 8
+
+
+def batch_write(client: DynamoDBClient, table: str, requests: Sequence[WriteRequestTypeDef]) -> int:
+    """Write in batches of 25, retrying unprocessed items with backoff; returns the calls made."""
+    calls = 0
+    for start in range(0, len(requests), BATCH_SIZE):
+        pending = list(requests[start : start + BATCH_SIZE])
+        for attempt in range(MAX_BATCH_ATTEMPTS):
+            calls += 1
+            response = client.batch_write_item(RequestItems={table: pending})
+            pending = list(response.get("UnprocessedItems", {}).get(table, []))  # type: ignore[arg-type]
+            if not pending:
+                break
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        else:
+            raise RuntimeError(f"DynamoDB left {len(pending)} items unprocessed")
+    return calls

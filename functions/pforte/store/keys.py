@@ -2,7 +2,8 @@
 
 Items: the tenant's profile; its contacts (one partition per tenant, newest first by ULID); one
 guard per contact email (uniqueness, written in the same transaction as the contact); a status
-index (GSI1) so that filtering by status reads only contacts of that status.
+index (GSI1) so that filtering by status reads only contacts of that status; per contact, one
+partition of what depends on it (jobs, ...), and a pointer per job from its id to its contact.
 """
 
 from __future__ import annotations
@@ -43,6 +44,31 @@ def contacts_by_status_pk(tenant_id: str, status: str) -> str:
 
 def contact_index_keys(tenant_id: str, contact_id: str, status: str) -> dict[str, str]:
     return {GSI1PK: contacts_by_status_pk(tenant_id, status), GSI1SK: contact_sk(contact_id)}
+
+
+def contact_partition(tenant_id: str, contact_id: str) -> str:
+    """Where a contact's dependent items live (jobs, tokens, mail log): deleted with the contact."""
+    return f"TENANT#{tenant_id}#CONTACT#{contact_id}"
+
+
+_JOB = "JOB#"
+
+
+def job_key(tenant_id: str, contact_id: str, job_id: str) -> dict[str, str]:
+    return {PK: contact_partition(tenant_id, contact_id), SK: f"{_JOB}{job_id}"}
+
+
+def job_prefix() -> str:
+    return _JOB
+
+
+def job_id_of(sort_key: str) -> str:
+    return sort_key.removeprefix(_JOB)
+
+
+def job_pointer_key(tenant_id: str, job_id: str) -> dict[str, str]:
+    """Finds a job's contact from the job id alone (GET /jobs/{id})."""
+    return {PK: f"TENANT#{tenant_id}#JOB#{job_id}", SK: "POINTER"}
 
 
 def email_guard_key(tenant_id: str, email_key: str) -> dict[str, str]:

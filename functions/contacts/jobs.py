@@ -1,0 +1,52 @@
+"""Routes of the contacts function for the contacts' jobs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from pforte import jobs as service
+from pforte.api import Contacts, CurrentActor, Jobs
+from pforte.jobs import JobCreate, JobOut, JobPage, JobPatch
+from pforte.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+
+router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+
+
+@router.post("/contacts/<contact_id>/jobs", summary="Add a job for a contact", tags=["jobs"])
+def create_job(
+    actor: CurrentActor, jobs: Jobs, contacts: Contacts, contact_id: str, data: JobCreate
+) -> Response[JobOut]:
+    job = service.create_job(jobs, contacts, actor, contact_id, data)
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=JobOut.of(job),
+        headers={"Location": f"/jobs/{job.id}"},
+    )
+
+
+@router.get("/contacts/<contact_id>/jobs", summary="A contact's jobs, newest first", tags=["jobs"])
+def list_jobs(
+    actor: CurrentActor,
+    jobs: Jobs,
+    contacts: Contacts,
+    contact_id: str,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> JobPage:
+    page = service.list_jobs(jobs, contacts, actor, contact_id, decode_cursor(cursor), limit)
+    return JobPage(items=[JobOut.of(job) for job in page.items], next_cursor=encode_cursor(page.after))
+
+
+@router.get("/jobs/<job_id>", summary="Read one job", tags=["jobs"])
+def get_job(actor: CurrentActor, jobs: Jobs, job_id: str) -> JobOut:
+    return JobOut.of(service.get_job(jobs, actor, job_id))
+
+
+@router.patch("/jobs/<job_id>", summary="Move a job to another state", tags=["jobs"])
+def change_job(actor: CurrentActor, jobs: Jobs, job_id: str, patch: JobPatch) -> JobOut:
+    return JobOut.of(service.change_job_state(jobs, actor, job_id, patch.state))

@@ -1,0 +1,85 @@
+"""Deleting contacts with what depends on them: their jobs, unless one is being processed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pforte.contacts import Contact, ContactRepository, get_contact, with_retries
+from pforte.errors import DomainError, ErrorCode, FieldError
+from pforte.identity import Actor
+from pforte.jobs import JobRepository, JobState
+
+MAX_BULK_IDS = 100
+
+
+def delete_contact(
+    contacts: ContactRepository, jobs: JobRepository, actor: Actor, contact_id: str
+) -> Contact:
+    """Delete the contact and its jobs in new, incoming or completed, all or nothing; refused with
+    `jobs_in_progress`, changing nothing, while any of its jobs is processing."""
+
+    def attempt() -> Contact:
+        # A contact left half-deleted by an interrupted large delete is finished here.
+        contact = get_contact(contacts, actor, contact_id, deleting=True)
+        its_jobs = jobs.all_of_contact(actor.tenant_id, contact.id)
+        busy = [job for job in its_jobs if job.state is JobState.PROCESSING]
+        if busy:
+            raise DomainError(
+                ErrorCode.JOBS_IN_PROGRESS,
+                "The contact has jobs that are being processed; delete it when they are done.",
+                [FieldError(f"jobs.{job.id}", "This job is being processed.") for job in busy],
+            )
+        contacts.remove(contact, its_jobs)
+        return contact
+
+    return with_retries(attempt)
+
+
+class BulkIds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] = Field(min_length=1, max_length=MAX_BULK_IDS)
+
+
+class BulkStatus(StrEnum):
+    DELETED = "deleted"
+    FAILED = "failed"
+
+
+class BulkError(BaseModel):
+    code: ErrorCode
+    message: str
+
+
+class BulkResult(BaseModel):
+    id: str
+    status: BulkStatus
+    error: BulkError | None = None
+
+
+class BulkResults(BaseModel):
+    results: list[BulkResult]
+
+
+def delete_contacts(
+    contacts: ContactRepository, jobs: JobRepository, actor: Actor, ids: Sequence[str]
+) -> list[BulkResult]:
+    """Each contact all or nothing, independently of the others; one result per id, in order."""
+    results = []
+    for contact_id in ids:
+        try:
+            delete_contact(contacts, jobs, actor, contact_id)
+        except DomainError as error:
+            results.append(
+                BulkResult(
+                    id=contact_id,
+                    status=BulkStatus.FAILED,
+                    error=BulkError(code=error.code, message=error.message),
+                )
+            )
+        else:
+            results.append(BulkResult(id=contact_id, status=BulkStatus.DELETED))
+    return results

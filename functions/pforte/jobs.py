@@ -1,0 +1,158 @@
+"""Jobs: the customers' print jobs, their states, and which changes of state are allowed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from pforte.clock import is_id, new_id, utcnow
+from pforte.contacts import ContactRepository, get_contact
+from pforte.errors import DomainError, ErrorCode, not_found
+from pforte.fields import Name, Timestamp
+from pforte.identity import Actor
+from pforte.pagination import Page
+
+
+class JobState(StrEnum):
+    NEW = "new"
+    INCOMING = "incoming"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+
+
+# Which state may follow which: the production line, and back from processing to incoming.
+TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    JobState.NEW: frozenset({JobState.INCOMING}),
+    JobState.INCOMING: frozenset({JobState.PROCESSING}),
+    JobState.PROCESSING: frozenset({JobState.COMPLETED, JobState.INCOMING}),
+    JobState.COMPLETED: frozenset(),
+}
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    tenant_id: str
+    contact_id: str
+    title: str
+    state: JobState = JobState.NEW
+    created_at: datetime
+    updated_at: datetime
+
+
+class JobCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Name
+
+
+class JobPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: JobState
+
+
+class JobOut(BaseModel):
+    id: str
+    contact_id: str
+    title: str
+    state: JobState
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @classmethod
+    def of(cls, job: Job) -> JobOut:
+        return cls.model_validate(job.model_dump(exclude={"tenant_id"}))
+
+
+class JobPage(BaseModel):
+    items: list[JobOut]
+    next_cursor: str | None
+
+
+class JobChanged(Exception):
+    """Raised by a repository when the job's state is no longer the one the change started from."""
+
+
+class ContactGone(Exception):
+    """Raised by a repository when the job's contact no longer exists (or is being deleted)."""
+
+
+class JobRepository(Protocol):
+    def get(self, tenant_id: str, job_id: str) -> Job | None: ...
+
+    def add(self, job: Job) -> None:
+        """Store a new job of an existing contact; ContactGone otherwise."""
+
+    def change_state(self, job: Job, previous: JobState) -> None:
+        """Store the job's new state if it still is `previous` (JobChanged) and its contact is there."""
+
+    def of_contact(self, tenant_id: str, contact_id: str, after: str | None, limit: int) -> Page[Job]: ...
+
+    def all_of_contact(self, tenant_id: str, contact_id: str) -> list[Job]:
+        """Every job of the contact, read consistently."""
+
+
+def invalid_transition(current: str, wanted: str) -> DomainError:
+    return DomainError(ErrorCode.INVALID_TRANSITION, f"A {current} job cannot become {wanted}.")
+
+
+def create_job(
+    jobs: JobRepository, contacts: ContactRepository, actor: Actor, contact_id: str, data: JobCreate
+) -> Job:
+    contact = get_contact(contacts, actor, contact_id)
+    now = utcnow()
+    job = Job(
+        id=new_id(),
+        tenant_id=actor.tenant_id,
+        contact_id=contact.id,
+        title=data.title,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        jobs.add(job)
+    except ContactGone:
+        raise not_found("Contact") from None
+    return job
+
+
+def get_job(jobs: JobRepository, actor: Actor, job_id: str) -> Job:
+    job = jobs.get(actor.tenant_id, job_id) if is_id(job_id) else None
+    if job is None:
+        raise not_found("Job")
+    return job
+
+
+def list_jobs(
+    jobs: JobRepository,
+    contacts: ContactRepository,
+    actor: Actor,
+    contact_id: str,
+    after: str | None,
+    limit: int,
+) -> Page[Job]:
+    contact = get_contact(contacts, actor, contact_id)
+    return jobs.of_contact(actor.tenant_id, contact.id, after, limit)
+
+
+def change_job_state(jobs: JobRepository, actor: Actor, job_id: str, wanted: JobState) -> Job:
+    job = get_job(jobs, actor, job_id)
+    if wanted == job.state:
+        return job
+    if wanted not in TRANSITIONS[job.state]:
+        raise invalid_transition(job.state, wanted)
+    changed = job.model_copy(update={"state": wanted, "updated_at": utcnow()})
+    try:
+        jobs.change_state(changed, previous=job.state)
+    except JobChanged:
+        # Someone moved the job meanwhile: judge the request against the state it has now.
+        current = get_job(jobs, actor, job_id)
+        raise invalid_transition(current.state, wanted) from None
+    except ContactGone:
+        raise not_found("Job") from None
+    return changed

@@ -1,0 +1,160 @@
+"""Jobs in DynamoDB: in their contact's partition (read consistently for the delete cascade), with a
+pointer item per job so that a job can be found by its id alone."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from pforte.jobs import ContactGone, Job, JobChanged, JobState
+from pforte.pagination import Page
+from pforte.store import keys
+from pforte.store.dynamo import failed_parts, from_item, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef
+
+_JOB_FIELDS = frozenset(Job.model_fields)
+# Every write to a job also checks that its contact is there and not being deleted.
+CONTACT_OPEN = "attribute_exists(PK) AND attribute_not_exists(deleting)"
+
+
+def job_from_item(item: Any) -> Job:
+    values = from_item(item)
+    return Job.model_validate({key: value for key, value in values.items() if key in _JOB_FIELDS})
+
+
+class DynamoJobRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def get(self, tenant_id: str, job_id: str) -> Job | None:
+        pointer = self._client.get_item(
+            TableName=self._table, Key=to_item(keys.job_pointer_key(tenant_id, job_id)), ConsistentRead=True
+        ).get("Item")
+        if not pointer:
+            return None
+        contact_id = from_item(pointer)["contact_id"]
+        item = self._client.get_item(
+            TableName=self._table,
+            Key=to_item(keys.job_key(tenant_id, contact_id, job_id)),
+            ConsistentRead=True,
+        ).get("Item")
+        return job_from_item(item) if item else None
+
+    def add(self, job: Job) -> None:
+        parts: list[TransactWriteItemTypeDef] = [
+            {
+                # Touching the contact makes a delete that read its jobs before this one start over.
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.contact_key(job.tenant_id, job.contact_id)),
+                    "UpdateExpression": "SET version = version + :one",
+                    "ConditionExpression": CONTACT_OPEN,
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        {
+                            **keys.job_key(job.tenant_id, job.contact_id, job.id),
+                            "entity": "job",
+                            **job.model_dump(mode="json"),
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        {
+                            **keys.job_pointer_key(job.tenant_id, job.id),
+                            "entity": "job_pointer",
+                            "contact_id": job.contact_id,
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=parts)
+        except ClientError as error:
+            if failed_parts(error) is None:
+                raise
+            raise ContactGone from None
+
+    def change_state(self, job: Job, previous: JobState) -> None:
+        parts: list[TransactWriteItemTypeDef] = [
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.contact_key(job.tenant_id, job.contact_id)),
+                    "ConditionExpression": CONTACT_OPEN,
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.job_key(job.tenant_id, job.contact_id, job.id)),
+                    "UpdateExpression": "SET #state = :state, updated_at = :now",
+                    "ConditionExpression": "#state = :previous",
+                    "ExpressionAttributeNames": {"#state": "state"},
+                    "ExpressionAttributeValues": {
+                        ":state": {"S": job.state},
+                        ":previous": {"S": previous},
+                        ":now": {"S": job.model_dump(mode="json")["updated_at"]},
+                    },
+                }
+            },
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=parts)
+        except ClientError as error:
+            failed = failed_parts(error)
+            if failed is None:
+                raise
+            if 0 in failed:
+                raise ContactGone from None
+            raise JobChanged from None
+
+    def all_of_contact(self, tenant_id: str, contact_id: str) -> list[Job]:
+        jobs: list[Job] = []
+        request: QueryInputTypeDef = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": keys.contact_partition(tenant_id, contact_id)},
+                ":prefix": {"S": keys.job_prefix()},
+            },
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._client.query(**request)
+            jobs += [job_from_item(item) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return jobs
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def of_contact(self, tenant_id: str, contact_id: str, after: str | None, limit: int) -> Page[Job]:
+        request: QueryInputTypeDef = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": keys.contact_partition(tenant_id, contact_id)},
+                ":prefix": {"S": keys.job_prefix()},
+            },
+            "ScanIndexForward": False,
+            "Limit": limit + 1,
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = to_item(keys.job_key(tenant_id, contact_id, after))
+        items = [job_from_item(item) for item in self._client.query(**request).get("Items", [])]
+        return Page(items[:limit], after=items[limit - 1].id if len(items) > limit else None)
