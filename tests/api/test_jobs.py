@@ -163,7 +163,9 @@ def test_a_large_delete_refused_for_a_processing_job_changes_nothing(
     ]
 
 
-def test_an_interrupted_large_delete_is_finished_by_the_next_one(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_large_delete_is_finished_by_the_next_one(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(contact_store, "MAX_TRANSACTION_ITEMS", 4)
     anna = contact(api)
     jobs = [job(api, anna, title=f"J{i}")["id"] for i in range(3)]
