@@ -24,6 +24,8 @@ _ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 _STANDARD_ERRORS = {
     "401": "Missing or invalid token (`unauthorized`)",
     "403": "The caller's role may not do this (`forbidden`)",
+    "413": "The body is larger than API Gateway takes, 10 MB (`payload_too_large`)",
+    "415": "The body is not JSON (`unsupported_media_type`)",
     "422": "The request is not valid (`validation_error`); `details` names the fields",
 }
 
@@ -53,15 +55,22 @@ def build_openapi() -> dict[str, Any]:
         for path, operations in document.get("paths", {}).items():
             paths.setdefault(path, {}).update(operations)
         schemas.update(document.get("components", {}).get("schemas", {}))
-    for schema_name in ("HTTPValidationError", "ValidationError"):
+    # Powertools' own validation-error shapes: ours (ErrorResponse) replaces them everywhere.
+    for schema_name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(schema_name, None)
     schemas.update(_error_schemas())
     for path, operations in paths.items():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
+            for status, response in list(responses.items()):
+                if status == "204":
+                    response.pop("content", None)  # no body
+                elif "ResponseValidationError" in json.dumps(response):
+                    del responses[status]
+            responses["500"] = _error("Something went wrong on our side (`internal_error`)")
             for status, description in _STANDARD_ERRORS.items():
                 responses[status] = _error(description)
-            if "{" in path:
+            if "{" in path or path == "/tenant":
                 responses["404"] = _error("No such resource in the caller's tenant (`not_found`)")
             if operation.get("requestBody") and path.startswith("/contacts"):
                 responses.setdefault("409", _error("Conflict, e.g. `email_taken`"))

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from contacts.jobs import router as jobs_router
 from pforte import cascade
 from pforte import contacts as service
-from pforte.api import Contacts, CurrentActor, Jobs, Tenants, accept_json_bodies, create_app
+from pforte.api import Contacts, CurrentActor, Jobs, Tenants, create_app, prepare_event
 from pforte.cascade import BulkIds, BulkResults
 from pforte.contacts import ContactCreate, ContactOut, ContactPage, ContactPatch, ContactQuery, ContactStatus
 from pforte.fields import Language
@@ -37,7 +37,7 @@ def list_contacts(
     return ContactPage(items=[ContactOut.of(c) for c in page.items], next_cursor=encode_cursor(page.after))
 
 
-@app.post("/contacts", summary="Add a contact", tags=["contacts"])
+@app.post("/contacts", summary="Add a contact", tags=["contacts"], status_code=201)
 def create_contact(
     actor: CurrentActor, contacts: Contacts, tenants: Tenants, data: ContactCreate
 ) -> Response[ContactOut]:
@@ -65,7 +65,9 @@ def update_contact(
     return ContactOut.of(service.update_contact(contacts, actor, contact_id, patch))
 
 
-@app.delete("/contacts/<contact_id>", summary="Delete a contact", tags=["contacts"])
+@app.delete(
+    "/contacts/<contact_id>", summary="Delete a contact and its jobs", tags=["contacts"], status_code=204
+)
 def delete_contact(actor: CurrentActor, contacts: Contacts, jobs: Jobs, contact_id: str) -> Response[None]:
     """Deletes the contact with its jobs; 409 `jobs_in_progress` while one is processing."""
     cascade.delete_contact(contacts, jobs, actor, contact_id)
@@ -88,4 +90,4 @@ app.include_router(jobs_router)
 
 @instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(accept_json_bodies(event), context)
+    return app.resolve(prepare_event(event), context)

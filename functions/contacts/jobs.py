@@ -16,7 +16,7 @@ from pforte.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, e
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
 
-@router.post("/contacts/<contact_id>/jobs", summary="Add a job for a contact", tags=["jobs"])
+@router.post("/contacts/<contact_id>/jobs", summary="Add a job for a contact", tags=["jobs"], status_code=201)
 def create_job(
     actor: CurrentActor, jobs: Jobs, contacts: Contacts, contact_id: str, data: JobCreate
 ) -> Response[JobOut]:

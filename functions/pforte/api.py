@@ -5,6 +5,8 @@ Domain errors become HTTP responses here and nowhere else.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -18,7 +20,10 @@ from aws_lambda_powertools.event_handler import (
     content_types,
 )
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel
 
@@ -81,7 +86,8 @@ def _validation_details(errors: Sequence[Any]) -> list[FieldError]:
         if error.get("type") == "json_invalid":
             details.append(FieldError("body", "The body is not valid JSON."))
             continue
-        message = str(error.get("msg", "Invalid value"))
+        # pydantic prefixes the messages of custom validators with "Value error, ".
+        message = str(error.get("msg", "Invalid value")).removeprefix("Value error, ")
         if error.get("type") == "extra_forbidden":
             message = "Unknown field."
         details.append(FieldError(_field_path(error.get("loc", ())), message))
@@ -120,6 +126,10 @@ def create_app() -> APIGatewayRestResolver:
             ErrorCode.VALIDATION_ERROR, "The request is not valid.", _validation_details(error.errors())
         )
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_type(_: RequestUnsupportedContentType) -> Response[str]:
+        return error_response(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json.")
+
     @app.exception_handler(ServiceError)
     def _service_error(error: ServiceError) -> Response[str]:
         code = _SERVICE_ERROR_CODES.get(error.status_code, ErrorCode.VALIDATION_ERROR)
@@ -138,19 +148,42 @@ def create_app() -> APIGatewayRestResolver:
     return app
 
 
-def accept_json_bodies(event: dict[str, Any]) -> dict[str, Any]:
-    """Read a form-encoded body as the JSON it almost always is (`curl -d` sends that type).
+_KEPT_CONTENT_TYPES = ("application/json", "text/csv", "multipart/")
+_NOT_JSON = "\u0000"  # json.loads fails on it with a JSONDecodeError, which becomes our 422
 
-    Every route takes JSON; a body that is not JSON still gets a clear 422.
+
+def prepare_event(event: dict[str, Any]) -> dict[str, Any]:
+    """Make every JSON body reach validation as JSON, and every broken one fail as a clean 422.
+
+    - A body sent as form data or text (`curl -d` sends form data) is read as the JSON it almost
+      always is; every route that takes a body takes JSON (CSV uploads keep their type).
+    - A body json.loads cannot take (not UTF-8, integers past Python's digit limit, nesting past
+      the recursion limit) would escape Powertools as a 500: it is replaced by one that fails as
+      invalid JSON.
     """
     for headers in (event.get("headers") or {}, event.get("multiValueHeaders") or {}):
         for name in list(headers):
-            if name.lower() == "content-type":
-                value = headers[name]
-                first = value[0] if isinstance(value, list) and value else value
-                if isinstance(first, str) and first.lower().startswith("application/x-www-form-urlencoded"):
-                    headers[name] = ["application/json"] if isinstance(value, list) else "application/json"
+            if name.lower() != "content-type":
+                continue
+            value = headers[name]
+            first = value[0] if isinstance(value, list) and value else value
+            if isinstance(first, str) and not first.lower().startswith(_KEPT_CONTENT_TYPES):
+                headers[name] = ["application/json"] if isinstance(value, list) else "application/json"
+    body = event.get("body")
+    if body and not _is_csv(event):
+        try:
+            raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+            json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError, UnicodeError, binascii.Error):
+            event["body"], event["isBase64Encoded"] = _NOT_JSON, False
     return event
+
+
+def _is_csv(event: dict[str, Any]) -> bool:
+    headers = event.get("headers") or {}
+    return any(
+        k.lower() == "content-type" and str(v).lower().startswith("text/csv") for k, v in headers.items()
+    )
 
 
 # --- dependencies routes declare with Annotated[..., Depends(...)] ------------------------------

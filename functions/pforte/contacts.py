@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pforte.clock import is_id, new_id, utcnow
 from pforte.errors import DomainError, ErrorCode, FieldError, not_found
-from pforte.fields import EmailAddress, Language, Name, OptionalText, Timestamp, email_key
+from pforte.fields import EmailAddress, Language, Name, OptionalText, Timestamp, comparable, email_key
 from pforte.identity import Actor
 from pforte.pagination import Page
 
@@ -122,12 +122,12 @@ class ContactQuery(BaseModel):
             return False
         if self.invited is not None and (contact.invitation_sent_at is not None) is not self.invited:
             return False
-        if self.company is not None and (contact.company or "").casefold() != self.company.strip().casefold():
+        if self.company is not None and comparable(contact.company or "") != comparable(self.company.strip()):
             return False
         if self.q:
-            needle = self.q.strip().casefold()
+            needle = comparable(self.q.strip())
             haystack = (contact.name, contact.email, contact.company or "")
-            if not any(needle in text.casefold() for text in haystack):
+            if not any(needle in comparable(text) for text in haystack):
                 return False
         return True
 

@@ -16,10 +16,12 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     EMAIL_TAKEN = "email_taken"
     INVALID_TRANSITION = "invalid_transition"
     JOBS_IN_PROGRESS = "jobs_in_progress"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    WEAK_PASSWORD = "weak_password"
     TOKEN_INVALID = "token_invalid"
     LINK_EXPIRED = "link_expired"
     FILE_TOO_LARGE = "file_too_large"
@@ -35,10 +37,12 @@ STATUS_OF: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.FORBIDDEN: HTTPStatus.FORBIDDEN,
     ErrorCode.NOT_FOUND: HTTPStatus.NOT_FOUND,
     ErrorCode.METHOD_NOT_ALLOWED: HTTPStatus.METHOD_NOT_ALLOWED,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ErrorCode.EMAIL_TAKEN: HTTPStatus.CONFLICT,
     ErrorCode.INVALID_TRANSITION: HTTPStatus.CONFLICT,
     ErrorCode.JOBS_IN_PROGRESS: HTTPStatus.CONFLICT,
     ErrorCode.IDEMPOTENCY_CONFLICT: HTTPStatus.CONFLICT,
+    ErrorCode.WEAK_PASSWORD: HTTPStatus.UNPROCESSABLE_ENTITY,
     ErrorCode.TOKEN_INVALID: HTTPStatus.GONE,
     ErrorCode.LINK_EXPIRED: HTTPStatus.GONE,
     ErrorCode.FILE_TOO_LARGE: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,

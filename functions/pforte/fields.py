@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -33,7 +34,18 @@ EmailAddress = Annotated[
     StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
     AfterValidator(_checked_email),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _printable(value: str | None) -> str | None:
+    # Names end up in mails, CSV exports and file names: no control or bidi-override characters.
+    if value and any(unicodedata.category(char) in {"Cc", "Cf"} for char in value):
+        raise ValueError("must not contain control or formatting characters")
+    return value
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_printable)
+]
 Timestamp = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="json")]
 
 
@@ -45,9 +57,22 @@ OptionalText = Annotated[
     str | None,
     StringConstraints(strip_whitespace=True, max_length=200),
     AfterValidator(_empty_to_none),
+    AfterValidator(_printable),
 ]
 
 
 def email_key(email: str) -> str:
-    """The form in which addresses are compared and kept unique."""
-    return email.strip().lower()
+    """The form in which addresses are compared and kept unique: Unicode-normalised (NFC), the
+    domain in its one IDNA form, all lowercased, so that no two spellings of one mailbox coexist."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        normalized = validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:  # stored before this rule: compare it as it is
+        normalized = email.strip()
+    return unicodedata.normalize("NFC", normalized).lower()
+
+
+def comparable(text: str) -> str:
+    """Text as searches compare it: one Unicode form, no case."""
+    return unicodedata.normalize("NFC", text).casefold()

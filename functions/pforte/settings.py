@@ -17,6 +17,8 @@ class Settings(BaseModel):
     table_name: str
     job_files_bucket: str = ""
     exports_bucket: str = ""
+    customer_user_pool_id: str = ""
+    customer_user_pool_client_id: str = ""
     region: str = "eu-central-1"
     # Portal address given to tenants created without one (local tenants, new sign-ups).
     default_portal_base_url: str = "https://portal.example.com"
@@ -36,6 +38,8 @@ def get_settings() -> Settings:
         table_name=env.get("TABLE_NAME", "pforte"),
         job_files_bucket=env.get("JOB_FILES_BUCKET", ""),
         exports_bucket=env.get("EXPORTS_BUCKET", ""),
+        customer_user_pool_id=env.get("CUSTOMER_USER_POOL_ID", ""),
+        customer_user_pool_client_id=env.get("CUSTOMER_USER_POOL_CLIENT_ID", ""),
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1",
         default_portal_base_url=env.get("DEFAULT_PORTAL_BASE_URL", "https://portal.example.com"),
         default_mail_sender=env.get("DEFAULT_MAIL_SENDER", "no-reply@example.com"),

@@ -6,7 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    TypeAdapter,
+)
 
 from pforte.clock import utcnow
 from pforte.errors import DomainError, ErrorCode, FieldError, not_found
@@ -21,7 +30,7 @@ MAX_ACTIVATION_LINK_DAYS = 30
 def _time_zone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin") from None
     return value
 
@@ -29,14 +38,24 @@ def _time_zone(value: str) -> str:
 _HTTP_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
 
 
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+
+
 def _base_url(value: str) -> str:
+    """The portal's address, which every mailed link starts with: https (http only on this
+    machine), and nothing that could change what a link means (credentials, query, fragment)."""
+    url = _HTTP_URL.validate_python(value)
+    if url.scheme != "https" and url.host not in _LOCAL_HOSTS:
+        raise ValueError("must be an https address")
+    if url.username or url.password or url.query or url.fragment:
+        raise ValueError("must not carry credentials, a query or a fragment")
     # Links are built as f"{base}/activate?...": keep the base without a trailing slash.
-    return str(_HTTP_URL.validate_python(value)).rstrip("/")
+    return str(url).rstrip("/")
 
 
-TimeZone = Annotated[str, AfterValidator(_time_zone)]
-BaseUrl = Annotated[str, AfterValidator(_base_url)]
-ActivationDays = Annotated[int, Field(ge=1, le=MAX_ACTIVATION_LINK_DAYS)]
+TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)]
+BaseUrl = Annotated[str, StringConstraints(max_length=200), AfterValidator(_base_url)]
+ActivationDays = Annotated[StrictInt, Field(ge=1, le=MAX_ACTIVATION_LINK_DAYS)]
 
 
 class Tenant(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pforte import tenants as service
-from pforte.api import CurrentActor, Tenants, accept_json_bodies, create_app
+from pforte.api import CurrentActor, Tenants, create_app, prepare_event
 from pforte.observability import instrumented
 from pforte.tenants import TenantOut, TenantPatch
 
@@ -26,4 +26,4 @@ def update_tenant(actor: CurrentActor, tenants: Tenants, patch: TenantPatch) -> 
 
 @instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(accept_json_bodies(event), context)
+    return app.resolve(prepare_event(event), context)

@@ -37,8 +37,19 @@ def _gateway_response(kind: str, status: int) -> Response:
         if resource["Type"] == "AWS::Serverless::Api"
         for props in [resource["Properties"]]
     )
-    body = api["GatewayResponses"][kind]["ResponseTemplates"]["application/json"]
-    return Response(body, status=status, content_type="application/json")
+    declared = api["GatewayResponses"][kind]
+    response = Response(declared["ResponseTemplates"]["application/json"], status=status)
+    response.headers["Content-Type"] = "application/json"
+    for name, value in declared.get("ResponseParameters", {}).get("Headers", {}).items():
+        response.headers[name] = _header_value(value)
+    return response
+
+
+def _header_value(value: Any) -> str:
+    # Header values are quoted literals ("'*'"), possibly inside !Sub with the CORS parameter.
+    text = value.get("Fn::Sub", "") if isinstance(value, dict) else str(value)
+    text = text.replace("${CorsAllowOrigin}", "*")
+    return text.strip("'")
 
 
 def json_response(payload: Any, status: int = 200) -> Response:

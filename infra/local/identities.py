@@ -8,6 +8,7 @@ audience are what tell a staff token from a customer one.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
 from collections.abc import Mapping
@@ -66,17 +67,20 @@ class StaffTokens:
         password = self._passwords.get(username)
         if password:
             return password
-        password = "Local-" + secrets.token_urlsafe(16)
-        self._client.admin_create_user(
-            UserPoolId=self._pool_id,
-            Username=username,
-            UserAttributes=[
-                {"Name": "email", "Value": username},
-                {"Name": "email_verified", "Value": "true"},
-                {"Name": "custom:tenant_id", "Value": tenant_id},
-            ],
-            MessageAction="SUPPRESS",
-        )
+        # Every character class the pool's policy may ask for, whatever the random part holds.
+        password = f"Local-{secrets.token_urlsafe(16)}-9aZ"
+        # An earlier attempt may have made the user and failed later on: finish it below.
+        with contextlib.suppress(self._client.exceptions.UsernameExistsException):
+            self._client.admin_create_user(
+                UserPoolId=self._pool_id,
+                Username=username,
+                UserAttributes=[
+                    {"Name": "email", "Value": username},
+                    {"Name": "email_verified", "Value": "true"},
+                    {"Name": "custom:tenant_id", "Value": tenant_id},
+                ],
+                MessageAction="SUPPRESS",
+            )
         self._client.admin_set_user_password(
             UserPoolId=self._pool_id, Username=username, Password=password, Permanent=True
         )

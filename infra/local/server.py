@@ -116,10 +116,14 @@ def token_route(tokens: StaffTokens) -> Callable[[Request], Response]:
             return local_error(422, "validation_error", "The body is not valid JSON.")
         if not isinstance(body, dict):
             return local_error(422, "validation_error", "Send a JSON object.")
-        tenant_id, role = str(body.get("tenant_id", "")), str(body.get("role", "admin"))
-        if not is_tenant_id(tenant_id):
-            return local_error(422, "validation_error", "tenant_id: lowercase letters, digits and '-'.")
-        if role not in ROLES:
+        tenant_id, role = body.get("tenant_id"), body.get("role", "admin")
+        if not isinstance(tenant_id, str) or not is_tenant_id(tenant_id):
+            return local_error(
+                422,
+                "validation_error",
+                "tenant_id: 1-63 lowercase letters, digits and '-', not at either end.",
+            )
+        if not isinstance(role, str) or role not in ROLES:
             return local_error(422, "validation_error", "role: admin or operator.")
         ensure_tenant(tenant_id)
         return json_response(

@@ -70,7 +70,7 @@ class Api:
         path: str,
         *,
         json_body: Any = None,
-        raw_body: str | None = None,
+        raw_body: str | bytes | None = None,
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> ApiResponse:
@@ -86,7 +86,7 @@ class Api:
             path_parameters=arguments,
             query_string=urlencode(query or {}),
             headers=list(all_headers.items()),
-            body=body.encode() if body is not None else None,
+            body=body.encode() if isinstance(body, str) else body,
             claims=self.claims,
         )
         handler = importlib.import_module(route.module).lambda_handler

@@ -114,9 +114,17 @@ def test_a_newcomers_walk_through_the_contact_list(local: tuple[Http, str]) -> N
 @pytest.mark.parametrize("token", [None, "", "garbage", "eyJhbGciOiJub25lIn0.e30."])
 def test_no_or_a_bad_token_is_a_401_in_our_error_shape(local: tuple[Http, str], token: str | None) -> None:
     http, _ = local
-    status, body, _ = http.call("GET", "/contacts", token=token)
+    status, body, headers = http.call("GET", "/contacts", token=token)
     assert status == 401
     assert body["error"]["code"] == "unauthorized"
+    # as template.yaml declares for API Gateway's refusals: a browser may read them
+    assert headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_tokens_are_issued_for_any_number_of_tenants(local: tuple[Http, str]) -> None:
+    http, _ = local
+    for i in range(40):
+        assert http.token(f"many-{i}", ("admin", "operator")[i % 2])
 
 
 def test_a_customer_pool_token_is_refused_on_staff_routes(local: tuple[Http, str]) -> None:

@@ -15,6 +15,7 @@ from botocore.config import Config
 from pforte.settings import get_settings
 
 if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
@@ -25,6 +26,12 @@ def dynamodb() -> DynamoDBClient:
     return boto3.client("dynamodb", region_name=get_settings().region, config=_CONFIG)
 
 
+@cache
+def cognito() -> CognitoIdentityProviderClient:
+    return boto3.client("cognito-idp", region_name=get_settings().region, config=_CONFIG)
+
+
 def reset() -> None:
     """Forget every client (tests that swap the AWS backend call this)."""
-    dynamodb.cache_clear()
+    for factory in (dynamodb, cognito):
+        factory.cache_clear()

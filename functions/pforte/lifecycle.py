@@ -1,0 +1,104 @@
+"""A contact's account: its status, and the login identity that must agree with it.
+
+Every action changes the login identity first (idempotently) and the contact after, so that a
+failure between the two leaves the contact in its old status, allowed to repeat the action, and
+repeating it repairs the pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Protocol
+
+from pforte.clock import utcnow
+from pforte.contacts import Contact, ContactRepository, ContactStatus, get_contact, with_retries
+from pforte.errors import DomainError, ErrorCode, FieldError
+from pforte.identity import Actor
+
+
+class WeakPassword(Exception):
+    """The login pool refused the password: `reason` says why, in its words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LoginIdentities(Protocol):
+    """The customers' login identities (a Cognito user pool on AWS). Every call is idempotent."""
+
+    def create(self, contact: Contact, password: str) -> None:
+        """A confirmed, enabled identity with this password; WeakPassword if the policy refuses it."""
+
+    def register(self, contact: Contact, password: str) -> None:
+        """An unconfirmed identity, as self-registration leaves it; WeakPassword as above."""
+
+    def confirm_and_enable(self, contact: Contact) -> None: ...
+
+    def disable(self, contact: Contact) -> None:
+        """Disable the identity and end its sessions."""
+
+    def delete(self, contact: Contact) -> None:
+        """Delete the identity; nothing to do if there is none."""
+
+
+class Action(StrEnum):
+    ACTIVATE = "activate"
+    DEACTIVATE = "deactivate"
+    DELETE_IDENTITIES = "delete_identities"
+
+
+ALLOWED_FROM: dict[Action, frozenset[ContactStatus]] = {
+    Action.ACTIVATE: frozenset({ContactStatus.INACTIVE, ContactStatus.DEACTIVATED}),
+    Action.DEACTIVATE: frozenset({ContactStatus.ACTIVE}),
+    Action.DELETE_IDENTITIES: frozenset({ContactStatus.ACTIVE}),
+}
+RESULT: dict[Action, ContactStatus] = {
+    Action.ACTIVATE: ContactStatus.ACTIVE,
+    Action.DEACTIVATE: ContactStatus.DEACTIVATED,
+    Action.DELETE_IDENTITIES: ContactStatus.NOT_REGISTERED,
+}
+
+
+def invalid_transition(contact: Contact, what: str) -> DomainError:
+    return DomainError(
+        ErrorCode.INVALID_TRANSITION,
+        f"A contact in status {contact.status} cannot be {what}.",
+        [FieldError("status", str(contact.status))],
+    )
+
+
+def weak_password(error: WeakPassword) -> DomainError:
+    return DomainError(
+        ErrorCode.WEAK_PASSWORD, "The password is too weak.", [FieldError("password", error.reason)]
+    )
+
+
+def with_status(contact: Contact, status: ContactStatus, **changes: object) -> Contact:
+    return contact.model_copy(
+        update={"status": status, "updated_at": utcnow(), "version": contact.version + 1, **changes}
+    )
+
+
+def change_status(
+    contacts: ContactRepository, logins: LoginIdentities, actor: Actor, contact_id: str, action: Action
+) -> Contact:
+    identity_step: dict[Action, Callable[[Contact], None]] = {
+        Action.ACTIVATE: logins.confirm_and_enable,
+        Action.DEACTIVATE: logins.disable,
+        Action.DELETE_IDENTITIES: logins.delete,
+    }
+
+    def attempt() -> Contact:
+        contact = get_contact(contacts, actor, contact_id)
+        if contact.status not in ALLOWED_FROM[action]:
+            raise invalid_transition(
+                contact, {"activate": "activated"}.get(action, f"{action}d").replace("_", " ")
+            )
+        identity_step[action](contact)
+        changed = with_status(contact, RESULT[action])
+        contacts.replace(changed, previous=contact)
+        return changed
+
+    return with_retries(attempt)
