@@ -9,12 +9,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contacts.jobs import router as jobs_router
-from pforte import cascade
+from pforte import cascade, lifecycle
 from pforte import contacts as service
-from pforte.api import Contacts, CurrentActor, Jobs, Tenants, create_app, prepare_event
+from pforte.api import Contacts, CurrentActor, Jobs, Logins, Tenants, create_app, prepare_event
 from pforte.cascade import BulkIds, BulkResults
 from pforte.contacts import ContactCreate, ContactOut, ContactPage, ContactPatch, ContactQuery, ContactStatus
 from pforte.fields import Language
+from pforte.lifecycle import Action
 from pforte.observability import MetricUnit, instrumented, metrics
 from pforte.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 
@@ -68,9 +69,11 @@ def update_contact(
 @app.delete(
     "/contacts/<contact_id>", summary="Delete a contact and its jobs", tags=["contacts"], status_code=204
 )
-def delete_contact(actor: CurrentActor, contacts: Contacts, jobs: Jobs, contact_id: str) -> Response[None]:
+def delete_contact(
+    actor: CurrentActor, contacts: Contacts, jobs: Jobs, logins: Logins, contact_id: str
+) -> Response[None]:
     """Deletes the contact with its jobs; 409 `jobs_in_progress` while one is processing."""
-    cascade.delete_contact(contacts, jobs, actor, contact_id)
+    cascade.delete_contact(contacts, jobs, logins, actor, contact_id)
     metrics.add_metric(name="ContactDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204)
 
@@ -78,11 +81,42 @@ def delete_contact(actor: CurrentActor, contacts: Contacts, jobs: Jobs, contact_
 @app.post(
     "/contacts/bulk-delete", summary="Delete up to 100 contacts, each all or nothing", tags=["contacts"]
 )
-def bulk_delete(actor: CurrentActor, contacts: Contacts, jobs: Jobs, request: BulkIds) -> BulkResults:
-    results = cascade.delete_contacts(contacts, jobs, actor, request.ids)
+def bulk_delete(
+    actor: CurrentActor, contacts: Contacts, jobs: Jobs, logins: Logins, request: BulkIds
+) -> BulkResults:
+    results = cascade.delete_contacts(contacts, jobs, logins, actor, request.ids)
     deleted = sum(1 for result in results if result.status is cascade.BulkStatus.DELETED)
     metrics.add_metric(name="ContactDeleted", unit=MetricUnit.Count, value=deleted)
     return BulkResults(results=results)
+
+
+def _status_action(
+    action: Action, contacts: Contacts, logins: Logins, actor: CurrentActor, contact_id: str
+) -> ContactOut:
+    contact = lifecycle.change_status(contacts, logins, actor, contact_id, action)
+    metrics.add_metric(name=f"Contact{action.title().replace('_', '')}", unit=MetricUnit.Count, value=1)
+    return ContactOut.of(contact)
+
+
+@app.post(
+    "/contacts/<contact_id>/activate", summary="Activate (inactive or deactivated → active)", tags=["status"]
+)
+def activate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
+    return _status_action(Action.ACTIVATE, contacts, logins, actor, contact_id)
+
+
+@app.post("/contacts/<contact_id>/deactivate", summary="Deactivate (active → deactivated)", tags=["status"])
+def deactivate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
+    return _status_action(Action.DEACTIVATE, contacts, logins, actor, contact_id)
+
+
+@app.delete(
+    "/contacts/<contact_id>/identities",
+    summary="Delete the login identity (active → not registered); the contact and its jobs stay",
+    tags=["status"],
+)
+def delete_identities(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
+    return _status_action(Action.DELETE_IDENTITIES, contacts, logins, actor, contact_id)
 
 
 app.include_router(jobs_router)

@@ -28,10 +28,12 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel
 
 from pforte.aws import clients
+from pforte.aws.identities import CognitoLoginIdentities
 from pforte.contacts import ContactRepository
 from pforte.errors import STATUS_OF, DomainError, ErrorCode, FieldError
 from pforte.identity import Actor, actor_from_claims, require_admin
 from pforte.jobs import JobRepository
+from pforte.lifecycle import LoginIdentities
 from pforte.observability import logger
 from pforte.settings import get_settings
 from pforte.store.contacts import DynamoContactRepository
@@ -208,6 +210,13 @@ def job_repository() -> JobRepository:
     return DynamoJobRepository(clients.dynamodb(), get_settings().table_name)
 
 
+def login_identities() -> LoginIdentities:
+    settings = get_settings()
+    return CognitoLoginIdentities(
+        clients.cognito(), settings.customer_user_pool_id, settings.customer_user_pool_client_id
+    )
+
+
 def tenant_repository() -> TenantRepository:
     return DynamoTenantRepository(clients.dynamodb(), get_settings().table_name)
 
@@ -217,3 +226,4 @@ CurrentAdmin = Annotated[Actor, Depends(current_admin)]
 Contacts = Annotated[ContactRepository, Depends(contact_repository)]
 Tenants = Annotated[TenantRepository, Depends(tenant_repository)]
 Jobs = Annotated[JobRepository, Depends(job_repository)]
+Logins = Annotated[LoginIdentities, Depends(login_identities)]

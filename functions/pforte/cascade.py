@@ -7,19 +7,23 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pforte.contacts import Contact, ContactRepository, get_contact, with_retries
+from pforte.contacts import Contact, ContactRepository, ContactStatus, get_contact, with_retries
 from pforte.errors import DomainError, ErrorCode, FieldError
 from pforte.identity import Actor
 from pforte.jobs import JobRepository, JobState
+from pforte.lifecycle import LoginIdentities
 
 MAX_BULK_IDS = 100
 
 
 def delete_contact(
-    contacts: ContactRepository, jobs: JobRepository, actor: Actor, contact_id: str
+    contacts: ContactRepository, jobs: JobRepository, logins: LoginIdentities, actor: Actor, contact_id: str
 ) -> Contact:
     """Delete the contact and its jobs in new, incoming or completed, all or nothing; refused with
-    `jobs_in_progress`, changing nothing, while any of its jobs is processing."""
+    `jobs_in_progress`, changing nothing, while any of its jobs is processing.
+
+    The login identity goes first: should the rest fail, the contact is still there to delete
+    again, whereas an identity left behind by a deleted contact could never be found again."""
 
     def attempt() -> Contact:
         # A contact left half-deleted by an interrupted large delete is finished here.
@@ -32,6 +36,8 @@ def delete_contact(
                 "The contact has jobs that are being processed; delete it when they are done.",
                 [FieldError(f"jobs.{job.id}", "This job is being processed.") for job in busy],
             )
+        if contact.status is not ContactStatus.NOT_REGISTERED:
+            logins.delete(contact)
         contacts.remove(contact, its_jobs)
         return contact
 
@@ -65,13 +71,17 @@ class BulkResults(BaseModel):
 
 
 def delete_contacts(
-    contacts: ContactRepository, jobs: JobRepository, actor: Actor, ids: Sequence[str]
+    contacts: ContactRepository,
+    jobs: JobRepository,
+    logins: LoginIdentities,
+    actor: Actor,
+    ids: Sequence[str],
 ) -> list[BulkResult]:
     """Each contact all or nothing, independently of the others; one result per id, in order."""
     results = []
     for contact_id in ids:
         try:
-            delete_contact(contacts, jobs, actor, contact_id)
+            delete_contact(contacts, jobs, logins, actor, contact_id)
         except DomainError as error:
             results.append(
                 BulkResult(

@@ -61,10 +61,10 @@ RESULT: dict[Action, ContactStatus] = {
 }
 
 
-def invalid_transition(contact: Contact, what: str) -> DomainError:
+def invalid_transition(contact: Contact, action: str) -> DomainError:
     return DomainError(
         ErrorCode.INVALID_TRANSITION,
-        f"A contact in status {contact.status} cannot be {what}.",
+        f"This is not possible for a contact in status {contact.status}: {action.replace('_', ' ')}.",
         [FieldError("status", str(contact.status))],
     )
 
