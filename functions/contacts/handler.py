@@ -9,9 +9,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contacts.jobs import router as jobs_router
-from pforte import cascade, lifecycle
+from pforte import activation, cascade, lifecycle
 from pforte import contacts as service
-from pforte.api import Contacts, CurrentActor, Jobs, Logins, Tenants, create_app, prepare_event
+from pforte.activation import ActivationRequested
+from pforte.api import (
+    Activations,
+    Contacts,
+    CurrentActor,
+    Jobs,
+    Logins,
+    Mail,
+    Tenants,
+    create_app,
+    prepare_event,
+)
 from pforte.cascade import BulkIds, BulkResults
 from pforte.contacts import ContactCreate, ContactOut, ContactPage, ContactPatch, ContactQuery, ContactStatus
 from pforte.fields import Language
@@ -88,6 +99,25 @@ def bulk_delete(
     deleted = sum(1 for result in results if result.status is cascade.BulkStatus.DELETED)
     metrics.add_metric(name="ContactDeleted", unit=MetricUnit.Count, value=deleted)
     return BulkResults(results=results)
+
+
+@app.post(
+    "/contacts/<contact_id>/activation-request",
+    summary="Mail the contact a new activation link (not registered or inactive)",
+    tags=["status"],
+    status_code=202,
+)
+def request_activation(
+    actor: CurrentActor,
+    contacts: Contacts,
+    tenants: Tenants,
+    activations: Activations,
+    mail: Mail,
+    contact_id: str,
+) -> Response[ActivationRequested]:
+    sent = activation.request_activation(contacts, tenants, activations, mail, actor, contact_id)
+    metrics.add_metric(name="ActivationRequested", unit=MetricUnit.Count, value=1)
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=sent)
 
 
 def _status_action(

@@ -27,15 +27,19 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel
 
+from pforte.activation import ActivationRepository, FailedAttempts
 from pforte.aws import clients
 from pforte.aws.identities import CognitoLoginIdentities
+from pforte.aws.mailer import SesMailer
 from pforte.contacts import ContactRepository
 from pforte.errors import STATUS_OF, DomainError, ErrorCode, FieldError
 from pforte.identity import Actor, actor_from_claims, require_admin
 from pforte.jobs import JobRepository
 from pforte.lifecycle import LoginIdentities
+from pforte.mail import Mailer
 from pforte.observability import logger
 from pforte.settings import get_settings
+from pforte.store.activations import DynamoActivationRepository, DynamoFailedAttempts
 from pforte.store.contacts import DynamoContactRepository
 from pforte.store.jobs import DynamoJobRepository
 from pforte.store.tenants import DynamoTenantRepository
@@ -120,7 +124,8 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response[str]:
-        return error_response(error.code, error.message, error.details)
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+        return error_response(error.code, error.message, error.details, headers)
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response[str]:
@@ -217,6 +222,25 @@ def login_identities() -> LoginIdentities:
     )
 
 
+def activation_repository() -> ActivationRepository:
+    return DynamoActivationRepository(clients.dynamodb(), get_settings().table_name)
+
+
+def failed_activations() -> FailedAttempts:
+    return DynamoFailedAttempts(clients.dynamodb(), get_settings().table_name, "activation")
+
+
+def mailer() -> Mailer:
+    return SesMailer(clients.sesv2(), get_settings().default_mail_sender)
+
+
+def source_address(request: Request) -> str:
+    event = request.resolved_event
+    if isinstance(event, APIGatewayProxyEvent):
+        return event.request_context.identity.source_ip or "unknown"
+    return "unknown"
+
+
 def tenant_repository() -> TenantRepository:
     return DynamoTenantRepository(clients.dynamodb(), get_settings().table_name)
 
@@ -227,3 +251,7 @@ Contacts = Annotated[ContactRepository, Depends(contact_repository)]
 Tenants = Annotated[TenantRepository, Depends(tenant_repository)]
 Jobs = Annotated[JobRepository, Depends(job_repository)]
 Logins = Annotated[LoginIdentities, Depends(login_identities)]
+Activations = Annotated[ActivationRepository, Depends(activation_repository)]
+FailedActivations = Annotated[FailedAttempts, Depends(failed_activations)]
+Mail = Annotated[Mailer, Depends(mailer)]
+SourceAddress = Annotated[str, Depends(source_address)]

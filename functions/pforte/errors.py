@@ -68,6 +68,8 @@ class DomainError(Exception):
     code: ErrorCode
     message: str
     details: list[FieldError] = field(default_factory=list)
+    # Seconds a client should wait before trying again (sent as Retry-After).
+    retry_after: int | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.message)

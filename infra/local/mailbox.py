@@ -37,6 +37,7 @@ def sent_mail(to: str | None) -> list[dict[str, Any]]:
             subject, text, html = _parts(message.raw_data)
         else:
             continue
+        recipients = list(dict.fromkeys(recipients))  # moto lists a raw message's To twice
         if to and to.lower() not in {address.lower() for address in recipients}:
             continue
         items.append({"to": recipients, "subject": subject, "text": text, "html": html})

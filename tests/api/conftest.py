@@ -53,6 +53,7 @@ class Api:
     """Sends requests as API Gateway would: route from template.yaml, proxy event, real handler."""
 
     claims: dict[str, Any] | None = field(default_factory=staff_claims)
+    source_ip: str = "203.0.113.10"
     _map: Map = field(init=False)
 
     def __post_init__(self) -> None:
@@ -61,8 +62,8 @@ class Api:
     def as_(self, tenant_id: str = "acme", role: str = "admin") -> Api:
         return Api(claims=staff_claims(tenant_id, role))
 
-    def anonymous(self) -> Api:
-        return Api(claims=None)
+    def anonymous(self, source_ip: str = "203.0.113.10") -> Api:
+        return Api(claims=None, source_ip=source_ip)
 
     def request(
         self,
@@ -88,6 +89,7 @@ class Api:
             headers=list(all_headers.items()),
             body=body.encode() if isinstance(body, str) else body,
             claims=self.claims,
+            source_ip=self.source_ip,
         )
         handler = importlib.import_module(route.module).lambda_handler
         result = handler(event, lambda_context(route.function))

@@ -17,6 +17,7 @@ from pforte.settings import get_settings
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sesv2 import SESV2Client
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
@@ -31,7 +32,12 @@ def cognito() -> CognitoIdentityProviderClient:
     return boto3.client("cognito-idp", region_name=get_settings().region, config=_CONFIG)
 
 
+@cache
+def sesv2() -> SESV2Client:
+    return boto3.client("sesv2", region_name=get_settings().region, config=_CONFIG)
+
+
 def reset() -> None:
     """Forget every client (tests that swap the AWS backend call this)."""
-    for factory in (dynamodb, cognito):
+    for factory in (dynamodb, cognito, sesv2):
         factory.cache_clear()

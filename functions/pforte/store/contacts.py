@@ -24,6 +24,20 @@ _CONTACT_FIELDS = frozenset(Contact.model_fields)
 MAX_TRANSACTION_ITEMS = 100
 
 
+def contact_item(contact: Contact) -> Item:
+    """The stored form of a contact (other repositories write contacts in their transactions)."""
+    return to_item(
+        {
+            **keys.contact_key(contact.tenant_id, contact.id),
+            **keys.contact_index_keys(contact.tenant_id, contact.id, contact.status),
+            "entity": "contact",
+            "email_key": contact.email_key,
+            # `deleting` is only ever set by the delete itself (see _remove_in_steps).
+            **contact.model_dump(mode="json", exclude={"deleting"}),
+        }
+    )
+
+
 class DynamoContactRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
@@ -95,16 +109,7 @@ class DynamoContactRepository:
     # -- writing ---------------------------------------------------------------------------------
 
     def _item(self, contact: Contact) -> Item:
-        return to_item(
-            {
-                **keys.contact_key(contact.tenant_id, contact.id),
-                **keys.contact_index_keys(contact.tenant_id, contact.id, contact.status),
-                "entity": "contact",
-                "email_key": contact.email_key,
-                # `deleting` is only ever set by the delete itself (see _remove_in_steps).
-                **contact.model_dump(mode="json", exclude={"deleting"}),
-            }
-        )
+        return contact_item(contact)
 
     def _guard(self, contact: Contact) -> Item:
         return to_item(
@@ -188,13 +193,23 @@ class DynamoContactRepository:
         return found == {job.id: job.state.value for job in jobs}
 
     def _dependent_keys(self, contact: Contact, dependents: list[dict[str, Any]]) -> list[dict[str, str]]:
-        found = [{keys.PK: item[keys.PK], keys.SK: item[keys.SK]} for item in dependents]
-        pointers = [
-            keys.job_pointer_key(contact.tenant_id, item["id"])
+        return [
+            key
             for item in dependents
-            if item.get("entity") == "job"
+            for key in (
+                {keys.PK: item[keys.PK], keys.SK: item[keys.SK]},
+                *self._outside_partition(contact, item),
+            )
         ]
-        return found + pointers
+
+    @staticmethod
+    def _outside_partition(contact: Contact, item: dict[str, Any]) -> list[dict[str, str]]:
+        """Items elsewhere that a dependent item points to, deleted with it."""
+        if item.get("entity") == "job":
+            return [keys.job_pointer_key(contact.tenant_id, item["id"])]
+        if item.get("entity") == "activation_link":
+            return [keys.activation_token_key(contact.tenant_id, item["digest"])]
+        return []
 
     def remove(self, contact: Contact, jobs: Sequence[Job]) -> None:
         dependents = self._dependents(contact)
@@ -212,36 +227,22 @@ class DynamoContactRepository:
         }
         parts: list[TransactWriteItemTypeDef] = [owner, self._release_email(contact)]
         for item in dependents:
+            own: TransactWriteItemTypeDef = {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_item({keys.PK: item[keys.PK], keys.SK: item[keys.SK]}),
+                }
+            }
             if item.get("entity") == "job":
                 # The job must still be in the state the rule was checked against.
-                parts.append(
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": to_item({keys.PK: item[keys.PK], keys.SK: item[keys.SK]}),
-                            "ConditionExpression": "#state = :state",
-                            "ExpressionAttributeNames": {"#state": "state"},
-                            "ExpressionAttributeValues": {":state": {"S": item["state"]}},
-                        }
-                    }
-                )
-                parts.append(
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": to_item(keys.job_pointer_key(contact.tenant_id, item["id"])),
-                        }
-                    }
-                )
-            else:
-                parts.append(
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": to_item({keys.PK: item[keys.PK], keys.SK: item[keys.SK]}),
-                        }
-                    }
-                )
+                own["Delete"]["ConditionExpression"] = "#state = :state"
+                own["Delete"]["ExpressionAttributeNames"] = {"#state": "state"}
+                own["Delete"]["ExpressionAttributeValues"] = {":state": {"S": item["state"]}}
+            parts.append(own)
+            parts += [
+                {"Delete": {"TableName": self._table, "Key": to_item(key)}}
+                for key in self._outside_partition(contact, item)
+            ]
         if len(parts) <= MAX_TRANSACTION_ITEMS and not contact.deleting:
             self._transact(parts, email_claim_at=None)
             return

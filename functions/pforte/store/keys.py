@@ -71,5 +71,24 @@ def job_pointer_key(tenant_id: str, job_id: str) -> dict[str, str]:
     return {PK: f"TENANT#{tenant_id}#JOB#{job_id}", SK: "POINTER"}
 
 
+def activation_link_key(tenant_id: str, contact_id: str) -> dict[str, str]:
+    """The contact's current activation link (its digest): a newer one replaces it."""
+    return {PK: contact_partition(tenant_id, contact_id), SK: "ACTIVATION"}
+
+
+def activation_token_key(tenant_id: str, digest: str) -> dict[str, str]:
+    """A link found by the SHA-256 of its secret, from the public activation route."""
+    return {PK: f"TENANT#{tenant_id}#ACTIVATION#{digest}", SK: "TOKEN"}
+
+
+def mail_log_key(tenant_id: str, contact_id: str, mail_id: str) -> dict[str, str]:
+    return {PK: contact_partition(tenant_id, contact_id), SK: f"MAIL#{mail_id}"}
+
+
+def failed_attempts_key(purpose: str, source: str) -> dict[str, str]:
+    # Platform-wide on purpose: a guesser's attempts are not bound to a tenant.
+    return {PK: f"PLATFORM#ATTEMPTS#{purpose}#{source}", SK: "COUNT"}
+
+
 def email_guard_key(tenant_id: str, email_key: str) -> dict[str, str]:
     return {PK: f"TENANT#{tenant_id}#EMAIL#{email_key}", SK: "GUARD"}

@@ -1,0 +1,180 @@
+"""Activation: the single-use, expiring links that turn a contact into an active account.
+
+A link carries `<tenant>.<secret>`: 256 random bits, of which only the SHA-256 is stored. A newer
+link replaces the older one. Public answers never tell whether an address or a token exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pforte.clock import utcnow
+from pforte.contacts import Contact, ContactRepository, ContactStatus, get_contact
+from pforte.errors import DomainError, ErrorCode, FieldError
+from pforte.fields import Timestamp
+from pforte.identity import Actor, is_tenant_id
+from pforte.lifecycle import LoginIdentities, WeakPassword, invalid_transition, weak_password, with_status
+from pforte.mail import Mailer, OutgoingMail, activation_mail
+from pforte.tenants import TenantRepository, get_tenant
+
+REQUESTABLE_FROM = frozenset({ContactStatus.NOT_REGISTERED, ContactStatus.INACTIVE})
+MAX_FAILED_ATTEMPTS = 10
+ATTEMPT_WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class ActivationToken:
+    tenant_id: str
+    secret: str
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}.{self.secret}"
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.secret.encode("ascii")).hexdigest()
+
+    @classmethod
+    def new(cls, tenant_id: str) -> ActivationToken:
+        return cls(tenant_id, secrets.token_urlsafe(32))
+
+    @classmethod
+    def parse(cls, raw: str) -> ActivationToken | None:
+        tenant_id, _, secret = raw.strip().partition(".")
+        if not is_tenant_id(tenant_id) or not 40 <= len(secret) <= 64 or not secret.isascii():
+            return None
+        return cls(tenant_id, secret)
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """What the store knows of a link: whose it is and until when it works."""
+
+    tenant_id: str
+    contact_id: str
+    digest: str
+    expires_at: datetime
+
+
+class ActivationRepository(Protocol):
+    def issue(self, contact: Contact, link: IssuedLink) -> None:
+        """Store the link as the contact's only valid one (an older one stops working)."""
+
+    def find(self, tenant_id: str, digest: str) -> IssuedLink | None:
+        """The link with this digest if it is its contact's current one."""
+
+    def consume(self, link: IssuedLink, contact: Contact, previous: Contact) -> bool:
+        """Use the link up and store the activated contact, all or nothing; False if the link was
+        used meanwhile or the contact changed."""
+
+    def record_sent(self, contact: Contact, previous: Contact, mail: OutgoingMail, message_id: str) -> None:
+        """Store the contact (now invited) and the sent mail in its mail log."""
+
+
+class FailedAttempts(Protocol):
+    """Failed tries per source address, to slow down guessing."""
+
+    def blocked_for(self, source: str) -> int:
+        """Seconds until `source` may try again; 0 if it may now."""
+
+    def record_failure(self, source: str) -> None: ...
+
+
+class ActivationRequested(BaseModel):
+    invitation_sent_at: Timestamp
+    expires_at: Timestamp
+
+
+class ActivationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200)
+    password: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class Activated(BaseModel):
+    status: ContactStatus
+
+
+def token_invalid() -> DomainError:
+    # One answer for unknown, used, replaced and expired links alike.
+    return DomainError(ErrorCode.TOKEN_INVALID, "This activation link is not valid (any more).")
+
+
+def request_activation(
+    contacts: ContactRepository,
+    tenants: TenantRepository,
+    activations: ActivationRepository,
+    mailer: Mailer,
+    actor: Actor,
+    contact_id: str,
+) -> ActivationRequested:
+    """Mail the contact a new activation link; the link is stored before the mail goes out."""
+    contact = get_contact(contacts, actor, contact_id)
+    if contact.status not in REQUESTABLE_FROM:
+        raise invalid_transition(contact, "send an activation request")
+    tenant = get_tenant(tenants, actor)
+    now = utcnow()
+    token = ActivationToken.new(tenant.id)
+    link = IssuedLink(tenant.id, contact.id, token.digest, now + timedelta(days=tenant.activation_link_days))
+    activations.issue(contact, link)
+    mail = activation_mail(
+        tenant, contact, f"{tenant.portal_base_url}/activate?token={token}", link.expires_at
+    )
+    message_id = mailer.send(mail)
+    invited = contact.model_copy(
+        update={"invitation_sent_at": now, "updated_at": now, "version": contact.version + 1}
+    )
+    activations.record_sent(invited, contact, mail, message_id)
+    return ActivationRequested(invitation_sent_at=now, expires_at=link.expires_at)
+
+
+def activate(
+    contacts: ContactRepository,
+    activations: ActivationRepository,
+    logins: LoginIdentities,
+    attempts: FailedAttempts,
+    request: ActivationRequest,
+    source: str,
+) -> Activated:
+    """A customer uses an activation link: the identity is created (or confirmed), the contact
+    becomes active, the link is used up."""
+    wait = attempts.blocked_for(source)
+    if wait:
+        raise DomainError(
+            ErrorCode.RATE_LIMITED, "Too many failed attempts; try again later.", retry_after=wait
+        )
+    token = ActivationToken.parse(request.token)
+    link = activations.find(token.tenant_id, token.digest) if token else None
+    contact = contacts.get(link.tenant_id, link.contact_id) if link else None
+    if (
+        link is None
+        or contact is None
+        or contact.deleting
+        or link.expires_at <= utcnow()
+        or contact.status not in REQUESTABLE_FROM
+    ):
+        attempts.record_failure(source)
+        raise token_invalid()
+    if contact.status is ContactStatus.INACTIVE:
+        logins.confirm_and_enable(contact)  # registered already, with a password of its own
+    else:
+        if not request.password:
+            raise DomainError(
+                ErrorCode.VALIDATION_ERROR,
+                "Choose a password to activate the account.",
+                [FieldError("password", "Field required")],
+            )
+        try:
+            logins.create(contact, request.password)
+        except WeakPassword as error:
+            raise weak_password(error) from None
+    if not activations.consume(link, with_status(contact, ContactStatus.ACTIVE), previous=contact):
+        raise token_invalid()
+    return Activated(status=ContactStatus.ACTIVE)

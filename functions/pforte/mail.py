@@ -1,0 +1,105 @@
+"""Mail to customers: what is sent (rendered per language), and the port that sends it."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from string import Template
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from pforte.contacts import Contact
+from pforte.fields import Language
+from pforte.tenants import Tenant
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    template: str
+    to: str
+    subject: str
+    text: str
+    html: str
+    sender_name: str
+    sender: str  # the tenant's address; the mailer falls back to the platform's if SES refuses it
+
+
+class Mailer(Protocol):
+    def send(self, mail: OutgoingMail) -> str:
+        """Hand the mail to the mail service; returns its message id."""
+
+
+@dataclass(frozen=True)
+class _Wording:
+    subject: str
+    text: str
+    html: str
+    expiry_format: str
+
+
+ACTIVATION = "activation"
+
+# $-placeholders are filled with escaped values in HTML and plain ones in text.
+_ACTIVATION: dict[Language, _Wording] = {
+    Language.DE: _Wording(
+        subject="Aktivieren Sie Ihr Konto bei $tenant",
+        text=(
+            "Guten Tag $name,\n\n"
+            "$tenant hat ein Konto für Sie im Kundenportal eingerichtet. Über diesen Link legen Sie\n"
+            "Ihr Passwort fest und aktivieren das Konto:\n\n$link\n\n"
+            "Der Link gilt bis $expires und nur einmal. Haben Sie kein Konto erwartet, können Sie\n"
+            "diese Nachricht ignorieren.\n\nIhr Team von $tenant\n"
+        ),
+        html=(
+            "<p>Guten Tag $name,</p>"
+            "<p>$tenant hat ein Konto für Sie im Kundenportal eingerichtet. Über diesen Link legen Sie "
+            "Ihr Passwort fest und aktivieren das Konto:</p>"
+            '<p><a href="$link">Konto aktivieren</a></p>'
+            "<p>Der Link gilt bis $expires und nur einmal. Haben Sie kein Konto erwartet, können Sie "
+            "diese Nachricht ignorieren.</p><p>Ihr Team von $tenant</p>"
+        ),
+        expiry_format="%d.%m.%Y, %H:%M Uhr",
+    ),
+    Language.EN: _Wording(
+        subject="Activate your account with $tenant",
+        text=(
+            "Hello $name,\n\n"
+            "$tenant has set up an account for you on its customer portal. Use this link to choose\n"
+            "your password and activate the account:\n\n$link\n\n"
+            "The link is valid until $expires and works once. If you did not expect an account, you\n"
+            "can ignore this message.\n\nYour team at $tenant\n"
+        ),
+        html=(
+            "<p>Hello $name,</p>"
+            "<p>$tenant has set up an account for you on its customer portal. Use this link to choose "
+            "your password and activate the account:</p>"
+            '<p><a href="$link">Activate your account</a></p>'
+            "<p>The link is valid until $expires and works once. If you did not expect an account, you "
+            "can ignore this message.</p><p>Your team at $tenant</p>"
+        ),
+        expiry_format="%d %b %Y, %H:%M",
+    ),
+}
+
+
+def activation_mail(tenant: Tenant, contact: Contact, link: str, expires_at: datetime) -> OutgoingMail:
+    """The activation mail in the contact's language, times in the tenant's time zone."""
+    wording = _ACTIVATION[contact.language]
+    local = expires_at.astimezone(ZoneInfo(tenant.time_zone))
+    values = {
+        "tenant": tenant.name,
+        "name": contact.name,
+        "link": link,
+        "expires": f"{local.strftime(wording.expiry_format)} ({tenant.time_zone})",
+    }
+    escaped = {key: html.escape(value, quote=True) for key, value in values.items()}
+    return OutgoingMail(
+        template=f"{ACTIVATION}.{contact.language}",
+        to=contact.email,
+        subject=Template(wording.subject).substitute(values),
+        text=Template(wording.text).substitute(values),
+        html=Template(wording.html).substitute(escaped),
+        sender_name=tenant.name,
+        sender=tenant.mail_sender,
+    )

@@ -1,0 +1,44 @@
+"""The public function: routes customers reach through links, with no staff token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pforte import activation
+from pforte.activation import Activated, ActivationRequest
+from pforte.api import (
+    Activations,
+    Contacts,
+    FailedActivations,
+    Logins,
+    SourceAddress,
+    create_app,
+    prepare_event,
+)
+from pforte.observability import MetricUnit, instrumented, metrics
+
+app = create_app()
+
+
+@app.post("/public/activations", summary="Activate an account with the link from the mail", tags=["public"])
+def activate(
+    contacts: Contacts,
+    activations: Activations,
+    logins: Logins,
+    attempts: FailedActivations,
+    source: SourceAddress,
+    request: ActivationRequest,
+) -> Activated:
+    """`password` is required for an account created by staff and ignored for a self-registered
+    one. Unknown, used, replaced and expired links all answer 410 `token_invalid`; ten failures
+    from one address within 15 minutes block it for 15 minutes (429 with Retry-After)."""
+    result = activation.activate(contacts, activations, logins, attempts, request, source)
+    metrics.add_metric(name="ContactActivated", unit=MetricUnit.Count, value=1)
+    return result
+
+
+@instrumented
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(prepare_event(event), context)
