@@ -44,14 +44,18 @@ def test_the_sam_transform_yields_a_cognito_protected_rest_api(transformed: dict
     assert (
         body["securityDefinitions"]["StaffAuthorizer"]["x-amazon-apigateway-authtype"] == "cognito_user_pools"
     )
-    operations = [
-        (method, operation)
-        for operations in body["paths"].values()
+    operations = {
+        (method.upper(), path): operation
+        for path, operations in body["paths"].items()
         for method, operation in operations.items()
         if method != "options"
-    ]
-    assert len(operations) == len(api_routes())
-    assert all(operation["security"] == [{"StaffAuthorizer": []}] for _, operation in operations)
+    }
+    routes = api_routes()
+    assert len(operations) == len(routes)
+    for route in routes:
+        security = operations[(route.method, route.path)].get("security", [])
+        assert ({"StaffAuthorizer": []} in security) is route.authorized, route
+    assert any(not route.authorized for route in routes)  # the public ones
     responses = body["x-amazon-apigateway-gateway-responses"]
     for kind, code in (("UNAUTHORIZED", "unauthorized"), ("ACCESS_DENIED", "forbidden")):
         assert f'"code": "{code}"' in responses[kind]["responseTemplates"]["application/json"]
