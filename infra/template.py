@@ -125,3 +125,11 @@ def function_environment(physical: dict[str, str], template: dict[str, Any] | No
         else:
             resolved[name] = str(value)
     return resolved
+
+
+def binary_media_types(template: dict[str, Any] | None = None) -> frozenset[str]:
+    """Content types API Gateway base64-encodes into the event (`~1` is SAM's escaped `/`)."""
+    found: set[str] = set()
+    for props in resources("AWS::Serverless::Api", template).values():
+        found |= {kind.replace("~1", "/") for kind in props.get("BinaryMediaTypes", [])}
+    return frozenset(found)

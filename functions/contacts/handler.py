@@ -9,16 +9,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contacts.jobs import router as jobs_router
-from pforte import activation, cascade, lifecycle
+from pforte import activation, cascade, imports, lifecycle
 from pforte import contacts as service
 from pforte.activation import ActivationRequested
 from pforte.api import (
     Activations,
     Contacts,
     CurrentActor,
+    Imports,
     Jobs,
     Logins,
     Mail,
+    RawBody,
     Tenants,
     create_app,
     prepare_event,
@@ -26,11 +28,13 @@ from pforte.api import (
 from pforte.cascade import BulkIds, BulkResults
 from pforte.contacts import ContactCreate, ContactOut, ContactPage, ContactPatch, ContactQuery, ContactStatus
 from pforte.fields import Language
+from pforte.imports import ImportReport
 from pforte.lifecycle import Action
 from pforte.observability import MetricUnit, instrumented, metrics
 from pforte.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 
 app = create_app()
+RAW_BODY_ROUTES = frozenset({"/contacts/imports"})
 
 
 @app.get("/contacts", summary="List contacts, newest first", tags=["contacts"])
@@ -149,9 +153,45 @@ def delete_identities(actor: CurrentActor, contacts: Contacts, logins: Logins, c
     return _status_action(Action.DELETE_IDENTITIES, contacts, logins, actor, contact_id)
 
 
+@app.get(
+    "/contacts/import-template", summary="The CSV template for imports (users_template.csv)", tags=["import"]
+)
+def import_template(actor: CurrentActor) -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type="text/csv; charset=utf-8",
+        body=imports.TEMPLATE_CSV,
+        headers={"Content-Disposition": f'attachment; filename="{imports.TEMPLATE_FILENAME}"'},
+    )
+
+
+@app.post(
+    "/contacts/imports",
+    summary="Import contacts from a CSV body (up to 4 MB; larger files through an upload)",
+    description=(
+        "Send the file as the body (`Content-Type: text/csv`). `,` or `;`, UTF-8 (with or without "
+        "BOM) or Windows-1252, header names in English or German. Every good row is imported as "
+        "`not_registered`; bad rows are reported by line and field; known and repeated addresses "
+        "are skipped. `dry_run=true` reports without writing."
+    ),
+    tags=["import"],
+)
+def import_contacts(
+    actor: CurrentActor,
+    store: Imports,
+    tenants: Tenants,
+    body: RawBody,
+    dry_run: Annotated[bool, Query(description="Validate and report, write nothing")] = False,
+) -> ImportReport:
+    report = imports.import_csv(store, tenants, actor, body, dry_run=dry_run)
+    if not dry_run:
+        metrics.add_metric(name="ContactImported", unit=MetricUnit.Count, value=report.imported)
+    return report
+
+
 app.include_router(jobs_router)
 
 
 @instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(prepare_event(event), context)
+    return app.resolve(prepare_event(event, RAW_BODY_ROUTES), context)

@@ -34,6 +34,7 @@ from pforte.aws.mailer import SesMailer
 from pforte.contacts import ContactRepository
 from pforte.errors import STATUS_OF, DomainError, ErrorCode, FieldError
 from pforte.identity import Actor, actor_from_claims, require_admin
+from pforte.imports import ImportStore
 from pforte.jobs import JobRepository
 from pforte.lifecycle import LoginIdentities
 from pforte.mail import Mailer
@@ -41,6 +42,7 @@ from pforte.observability import logger
 from pforte.settings import get_settings
 from pforte.store.activations import DynamoActivationRepository, DynamoFailedAttempts
 from pforte.store.contacts import DynamoContactRepository
+from pforte.store.imports import DynamoImportStore
 from pforte.store.jobs import DynamoJobRepository
 from pforte.store.tenants import DynamoTenantRepository
 from pforte.tenants import TenantRepository
@@ -159,7 +161,7 @@ _KEPT_CONTENT_TYPES = ("application/json", "text/csv", "multipart/")
 _NOT_JSON = "\u0000"  # json.loads fails on it with a JSONDecodeError, which becomes our 422
 
 
-def prepare_event(event: dict[str, Any]) -> dict[str, Any]:
+def prepare_event(event: dict[str, Any], raw_body_routes: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Make every JSON body reach validation as JSON, and every broken one fail as a clean 422.
 
     - A body sent as form data or text (`curl -d` sends form data) is read as the JSON it almost
@@ -167,7 +169,11 @@ def prepare_event(event: dict[str, Any]) -> dict[str, Any]:
     - A body json.loads cannot take (not UTF-8, integers past Python's digit limit, nesting past
       the recursion limit) would escape Powertools as a 500: it is replaced by one that fails as
       invalid JSON.
+
+    Routes in `raw_body_routes` (template paths, e.g. a CSV upload) read their body as it came.
     """
+    if event.get("resource") in raw_body_routes:
+        return event
     for headers in (event.get("headers") or {}, event.get("multiValueHeaders") or {}):
         for name in list(headers):
             if name.lower() != "content-type":
@@ -177,7 +183,7 @@ def prepare_event(event: dict[str, Any]) -> dict[str, Any]:
             if isinstance(first, str) and not first.lower().startswith(_KEPT_CONTENT_TYPES):
                 headers[name] = ["application/json"] if isinstance(value, list) else "application/json"
     body = event.get("body")
-    if body and not _is_csv(event):
+    if body:
         try:
             raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
             json.loads(raw.decode("utf-8"))
@@ -234,6 +240,17 @@ def mailer() -> Mailer:
     return SesMailer(clients.sesv2(), get_settings().default_mail_sender)
 
 
+def raw_body(request: Request) -> bytes:
+    """The request body as sent (API Gateway base64-encodes the binary media types)."""
+    event = request.resolved_event
+    body = event.body or ""
+    return base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
+
+
+def import_store() -> ImportStore:
+    return DynamoImportStore(clients.dynamodb(), get_settings().table_name)
+
+
 def source_address(request: Request) -> str:
     event = request.resolved_event
     if isinstance(event, APIGatewayProxyEvent):
@@ -255,3 +272,5 @@ Activations = Annotated[ActivationRepository, Depends(activation_repository)]
 FailedActivations = Annotated[FailedAttempts, Depends(failed_activations)]
 Mail = Annotated[Mailer, Depends(mailer)]
 SourceAddress = Annotated[str, Depends(source_address)]
+RawBody = Annotated[bytes, Depends(raw_body)]
+Imports = Annotated[ImportStore, Depends(import_store)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from infra.template import ApiRoute
+from infra.template import ApiRoute, binary_media_types
 
 STAGE = "local"
 ACCOUNT = "123456789012"
@@ -76,10 +76,14 @@ def proxy_event(
     multi_query = _multi(parse_qsl(query_string, keep_blank_values=True))
     text_body: str | None = None
     is_base64 = False
+    content_type = next((value for name, value in headers if name.lower() == "content-type"), "")
     if body:
+        binary = content_type.split(";")[0].strip().lower() in binary_media_types()
         try:
-            text_body = body.decode("utf-8")
+            text_body = None if binary else body.decode("utf-8")
         except UnicodeDecodeError:
+            binary = True
+        if binary:
             text_body, is_base64 = base64.b64encode(body).decode("ascii"), True
     request_id = str(uuid.uuid4())
     authorizer = {"claims": {name: _claim(value) for name, value in claims.items()}} if claims else None

@@ -117,6 +117,7 @@ class DynamoContactRepository:
                 **keys.email_guard_key(contact.tenant_id, contact.email_key),
                 "entity": "email_guard",
                 "contact_id": contact.id,
+                "email_key": contact.email_key,
             }
         )
 

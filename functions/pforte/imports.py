@@ -1,0 +1,234 @@
+"""Importing contacts from CSV as users' spreadsheets write it.
+
+Accepted: `,` or `;` as delimiter, UTF-8 with or without BOM or Windows-1252, quoted fields,
+CRLF, header names in any case and in German, language as code or name. Every good row becomes a
+`not_registered` contact; a bad row is reported with its physical line and field and imports
+nothing; an address already in the tenant, or repeated in the file, is skipped and counted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterator
+from typing import BinaryIO, Protocol
+
+from pydantic import BaseModel, ValidationError
+
+from pforte.clock import new_id, utcnow
+from pforte.contacts import Contact, ContactCreate
+from pforte.errors import DomainError, ErrorCode, FieldError
+from pforte.fields import Language, email_key
+from pforte.identity import Actor
+from pforte.tenants import TenantRepository
+
+TEMPLATE_FILENAME = "users_template.csv"
+TEMPLATE_CSV = (
+    "name,email,company,language\r\nErika Mustermann,erika.mustermann@example.com,Musterdruck GmbH,de\r\n"
+)
+MAX_REPORTED_ERRORS = 1000
+CHUNK_ROWS = 500
+
+_HEADERS = {
+    "name": {"name", "full name", "vollständiger name", "kontakt", "kunde"},
+    "email": {"email", "e-mail", "e-mail-adresse", "email address", "e-mail address", "mail", "emailadresse"},
+    "company": {"company", "firma", "unternehmen", "organisation", "organization"},
+    "language": {"language", "sprache", "lang"},
+}
+_LANGUAGES = {
+    Language.DE: {"de", "deutsch", "german", "ger", "deu", "de-de", "de_de"},
+    Language.EN: {"en", "englisch", "english", "eng", "en-gb", "en-us", "en_gb", "en_us"},
+}
+_ERROR_CODES = {
+    "missing": "required",
+    "string_too_short": "required",
+    "string_too_long": "too_long",
+    "enum": "invalid_language",
+}
+
+
+class RowError(BaseModel):
+    line: int
+    field: str
+    code: str
+    message: str
+
+
+class ImportReport(BaseModel):
+    imported: int = 0
+    skipped: int = 0
+    errors: list[RowError] = []
+    # More errors than MAX_REPORTED_ERRORS: the first ones are listed, all are counted.
+    error_count: int = 0
+    dry_run: bool = False
+
+
+class ImportStore(Protocol):
+    def existing_emails(self, tenant_id: str, email_keys: list[str]) -> set[str]:
+        """Which of these comparable addresses the tenant has already."""
+
+    def add_many(self, contacts: list[Contact]) -> None:
+        """Store new contacts and their address claims in batches."""
+
+
+def header_invalid(message: str) -> DomainError:
+    return DomainError(ErrorCode.CSV_HEADER_INVALID, message, [FieldError("header", message)])
+
+
+def _encoding(open_bytes: Callable[[], BinaryIO]) -> str:
+    """UTF-8 (with or without BOM) if the whole file is UTF-8, Windows-1252 otherwise.
+
+    Read once through, incrementally: a file in S3 is never held in memory.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open_bytes() as source:
+        try:
+            while chunk := source.read(1 << 16):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, title in enumerate(header):
+        normalized = " ".join(title.strip().strip("\ufeff").lower().replace("_", " ").split())
+        for field, names in _HEADERS.items():
+            if normalized in names and field not in found:
+                found[field] = index
+    missing = [field for field in ("name", "email") if field not in found]
+    if missing:
+        raise header_invalid(f"The header line has no {' and no '.join(missing)} column.")
+    return found
+
+
+def _language(raw: str, default: Language) -> Language | str:
+    value = raw.strip().lower()
+    if not value:
+        return default
+    for language, names in _LANGUAGES.items():
+        if value in names:
+            return language
+    return raw
+
+
+Row = tuple[int, dict[str, str | Language]]
+
+
+def read_rows(open_bytes: Callable[[], BinaryIO]) -> Iterator[Row]:
+    """(physical line of the row's start, field → value) for every non-empty row; line 1 is the header."""
+    encoding = _encoding(open_bytes)
+    with open_bytes() as source:
+        text = io.TextIOWrapper(source, encoding=encoding, newline="")
+        first = text.readline()
+        if not first.strip():
+            raise header_invalid("The file is empty.")
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        reader = csv.reader(_prepend(first, text), delimiter=delimiter)
+        columns = _columns(next(reader))
+        line = reader.line_num
+        for record in reader:
+            start, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            yield (
+                start,
+                {field: record[index] if index < len(record) else "" for field, index in columns.items()},
+            )
+
+
+def _prepend(first: str, rest: io.TextIOWrapper) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _row_errors(line: int, error: ValidationError) -> list[RowError]:
+    errors = []
+    for detail in error.errors():
+        field = str(detail["loc"][0]) if detail["loc"] else "row"
+        code = _ERROR_CODES.get(detail["type"], "invalid_email" if field == "email" else "invalid")
+        message = str(detail["msg"]).removeprefix("Value error, ")
+        errors.append(RowError(line=line, field=field, code=code, message=message))
+    return errors
+
+
+def import_contacts(
+    store: ImportStore,
+    tenant_id: str,
+    rows: Iterator[Row],
+    default_language: Language,
+    *,
+    dry_run: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validate every row, skip known and repeated addresses, and store the rest in batches."""
+    report = ImportReport(dry_run=dry_run)
+    seen: set[str] = set()
+    pending: list[Contact] = []
+    processed = 0
+
+    def flush() -> None:
+        known = store.existing_emails(tenant_id, [contact.email_key for contact in pending])
+        new = [contact for contact in pending if contact.email_key not in known]
+        if new and not dry_run:
+            store.add_many(new)
+        report.imported += len(new)
+        report.skipped += len(pending) - len(new)
+        pending.clear()
+        if on_progress:
+            on_progress(processed)
+
+    for line, values in rows:
+        processed += 1
+        values["language"] = _language(str(values.get("language", "")), default_language)
+        try:
+            data = ContactCreate.model_validate(values)
+        except ValidationError as error:
+            report.error_count += 1
+            room = MAX_REPORTED_ERRORS - len(report.errors)
+            report.errors += _row_errors(line, error)[: max(room, 0)]
+            continue
+        key = email_key(data.email)
+        if key in seen:
+            report.skipped += 1
+            continue
+        seen.add(key)
+        now = utcnow()
+        pending.append(
+            Contact(
+                id=new_id(),
+                tenant_id=tenant_id,
+                name=data.name,
+                email=data.email,
+                company=data.company,
+                language=data.language or default_language,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        if len(pending) >= CHUNK_ROWS:
+            flush()
+    flush()
+    return report
+
+
+MAX_INLINE_BYTES = 4 * 1024 * 1024  # base64 in the Lambda event must stay under its 6 MB
+
+
+def import_csv(
+    store: ImportStore, tenants: TenantRepository, actor: Actor, data: bytes, *, dry_run: bool = False
+) -> ImportReport:
+    """Import a CSV sent with the request; larger files go through an upload."""
+    if len(data) > MAX_INLINE_BYTES:
+        raise DomainError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            "Files over 4 MB are imported through an upload: POST /contacts/imports/uploads.",
+        )
+    tenant = tenants.get(actor.tenant_id)
+    default_language = tenant.default_language if tenant else Language.DE
+    return import_contacts(
+        store, actor.tenant_id, read_rows(lambda: io.BytesIO(data)), default_language, dry_run=dry_run
+    )
