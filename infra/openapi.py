@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from infra.template import FUNCTIONS_DIR, handler_modules
+from infra.template import FUNCTIONS_DIR, api_modules
 
 TITLE = "Pforte API"
 VERSION = "0.1.0"
@@ -47,7 +47,7 @@ def build_openapi() -> dict[str, Any]:
         sys.path.insert(0, str(FUNCTIONS_DIR))
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
-    for module_name in sorted(set(handler_modules().values())):
+    for module_name in sorted(api_modules()):
         app = importlib.import_module(module_name).app
         document = app.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
             mode="json", by_alias=True, exclude_none=True

@@ -104,6 +104,11 @@ def api_routes(template: dict[str, Any] | None = None) -> list[ApiRoute]:
     return routes
 
 
+def api_modules(template: dict[str, Any] | None = None) -> set[str]:
+    """The handler modules that serve API routes (the others consume queues or schedules)."""
+    return {route.module for route in api_routes(template)}
+
+
 def handler_modules(template: dict[str, Any] | None = None) -> dict[str, str]:
     """Function logical id → the module of its handler."""
     return {

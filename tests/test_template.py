@@ -12,7 +12,7 @@ from cfnlint.api import ManualArgs, lint
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
-from infra.template import TEMPLATE, api_routes, handler_modules, load_template, resources
+from infra.template import TEMPLATE, api_modules, api_routes, handler_modules, load_template, resources
 from pforte.store import keys
 
 
@@ -65,11 +65,18 @@ def test_every_template_route_is_served_and_every_handler_route_is_declared() ->
     declared: dict[str, set[tuple[str, str]]] = {}
     for route in api_routes():
         declared.setdefault(route.module, set()).add((route.method, route.path))
-    for module_name in set(handler_modules().values()):
+    for module_name in api_modules():
         app = importlib.import_module(module_name).app
         schema = app.get_openapi_schema().model_dump(by_alias=True, exclude_none=True)
         served = {(method.upper(), path) for path, ops in schema["paths"].items() for method in ops}
         assert served == declared[module_name], module_name
+
+
+def test_every_handler_in_the_template_exists() -> None:
+    for name, handler in handler_modules().items():
+        module = importlib.import_module(handler)
+        attribute = resources("AWS::Serverless::Function")[name]["Handler"].rpartition(".")[2]
+        assert callable(getattr(module, attribute)), name
 
 
 def test_the_table_has_the_keys_the_code_writes() -> None:

@@ -11,24 +11,28 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from contacts.jobs import router as jobs_router
 from pforte import activation, cascade, imports, lifecycle
 from pforte import contacts as service
-from pforte.activation import ActivationRequested
+from pforte.activation import ActivationRequested, QueueResults
 from pforte.api import (
     Activations,
     Contacts,
     CurrentActor,
+    ImportJobs,
     Imports,
+    ImportUploads,
     Jobs,
     Logins,
     Mail,
+    MailQueue,
     RawBody,
     Tenants,
     create_app,
     prepare_event,
 )
-from pforte.cascade import BulkIds, BulkResults
+from pforte.bulk import BulkIds
+from pforte.cascade import BulkResults
 from pforte.contacts import ContactCreate, ContactOut, ContactPage, ContactPatch, ContactQuery, ContactStatus
 from pforte.fields import Language
-from pforte.imports import ImportReport
+from pforte.imports import ImportJobOut, ImportReport, UploadStarted
 from pforte.lifecycle import Action
 from pforte.observability import MetricUnit, instrumented, metrics
 from pforte.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
@@ -187,6 +191,51 @@ def import_contacts(
     if not dry_run:
         metrics.add_metric(name="ContactImported", unit=MetricUnit.Count, value=report.imported)
     return report
+
+
+@app.post(
+    "/contacts/imports/uploads",
+    summary="Start the import of a large CSV: upload it to the returned form, then follow its progress",
+    description=(
+        "Returns a presigned S3 POST (`upload.url` and `upload.fields`; send the fields and then the "
+        "file as `file` in a multipart form). The import starts when the file arrives; "
+        "`GET /contacts/imports/{import_id}` shows its progress and, at the end, its report."
+    ),
+    tags=["import"],
+    status_code=201,
+)
+def start_import_upload(
+    actor: CurrentActor, jobs: ImportJobs, uploads: ImportUploads
+) -> Response[UploadStarted]:
+    started = imports.start_upload(jobs, uploads, actor)
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=started,
+        headers={"Location": f"/contacts/imports/{started.import_id}"},
+    )
+
+
+@app.get(
+    "/contacts/imports/<import_id>", summary="Progress and report of a background import", tags=["import"]
+)
+def get_import(actor: CurrentActor, jobs: ImportJobs, import_id: str) -> ImportJobOut:
+    return ImportJobOut.of(imports.get_import(jobs, actor, import_id))
+
+
+@app.post(
+    "/contacts/activation-requests",
+    summary="Queue activation mails for up to 100 contacts",
+    tags=["status"],
+    status_code=202,
+)
+def request_activations(
+    actor: CurrentActor, contacts: Contacts, queue: MailQueue, request: BulkIds
+) -> Response[QueueResults]:
+    results = activation.queue_activation_requests(contacts, queue, actor, request.ids)
+    return Response(
+        status_code=202, content_type=content_types.APPLICATION_JSON, body=QueueResults(results=results)
+    )
 
 
 app.include_router(jobs_router)

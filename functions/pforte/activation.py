@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from enum import StrEnum
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pforte.clock import utcnow
+from pforte.bulk import BulkError
+from pforte.clock import new_id, utcnow
 from pforte.contacts import Contact, ContactRepository, ContactStatus, get_contact
 from pforte.errors import DomainError, ErrorCode, FieldError
 from pforte.fields import Timestamp
-from pforte.identity import Actor, is_tenant_id
+from pforte.identity import Actor, Role, is_tenant_id
 from pforte.lifecycle import LoginIdentities, WeakPassword, invalid_transition, weak_password, with_status
 from pforte.mail import Mailer, OutgoingMail, activation_mail
 from pforte.tenants import TenantRepository, get_tenant
@@ -75,6 +78,15 @@ class ActivationRepository(Protocol):
 
     def record_sent(self, contact: Contact, previous: Contact, mail: OutgoingMail, message_id: str) -> None:
         """Store the contact (now invited) and the sent mail in its mail log."""
+
+    def claim_request(self, tenant_id: str, contact_id: str, request_id: str) -> bool:
+        """True the first time a queued request is handled (or while it never finished)."""
+
+    def complete_request(self, tenant_id: str, contact_id: str, request_id: str) -> None: ...
+
+
+class MessageQueue(Protocol):
+    def enqueue(self, messages: Sequence[BaseModel]) -> None: ...
 
 
 class FailedAttempts(Protocol):
@@ -178,3 +190,83 @@ def activate(
     if not activations.consume(link, with_status(contact, ContactStatus.ACTIVE), previous=contact):
         raise token_invalid()
     return Activated(status=ContactStatus.ACTIVE)
+
+
+# --- many at once: queued, mailed by a worker at the rate SES allows ------------------------------
+
+
+class QueuedActivation(BaseModel):
+    """A message on the mail queue."""
+
+    kind: Literal["activation"] = "activation"
+    request_id: str
+    tenant_id: str
+    contact_id: str
+    requested_by: str
+
+
+class QueueStatus(StrEnum):
+    QUEUED = "queued"
+    FAILED = "failed"
+
+
+class QueueResult(BaseModel):
+    id: str
+    status: QueueStatus
+    error: BulkError | None = None
+
+
+class QueueResults(BaseModel):
+    results: list[QueueResult]
+
+
+def queue_activation_requests(
+    contacts: ContactRepository, queue: MessageQueue, actor: Actor, ids: Sequence[str]
+) -> list[QueueResult]:
+    """Check each contact now, queue the mails of those that may get one; one result per id."""
+    results: list[QueueResult] = []
+    messages: list[QueuedActivation] = []
+    for contact_id in ids:
+        try:
+            contact = get_contact(contacts, actor, contact_id)
+            if contact.status not in REQUESTABLE_FROM:
+                raise invalid_transition(contact, "send an activation request")
+        except DomainError as error:
+            failure = BulkError(code=error.code, message=error.message)
+            results.append(QueueResult(id=contact_id, status=QueueStatus.FAILED, error=failure))
+            continue
+        messages.append(
+            QueuedActivation(
+                request_id=new_id(),
+                tenant_id=actor.tenant_id,
+                contact_id=contact.id,
+                requested_by=actor.user_id,
+            )
+        )
+        results.append(QueueResult(id=contact_id, status=QueueStatus.QUEUED))
+    queue.enqueue(messages)
+    return results
+
+
+def send_queued_activation(
+    contacts: ContactRepository,
+    tenants: TenantRepository,
+    activations: ActivationRepository,
+    mailer: Mailer,
+    message: QueuedActivation,
+) -> bool:
+    """Send one queued activation mail; a repeated message sends nothing. False if skipped."""
+    if not activations.claim_request(message.tenant_id, message.contact_id, message.request_id):
+        return False
+    actor = Actor(tenant_id=message.tenant_id, user_id=message.requested_by, role=Role.OPERATOR)
+    try:
+        request_activation(contacts, tenants, activations, mailer, actor, message.contact_id)
+    except DomainError as error:
+        # Deleted or activated since it was queued: nothing to send, nothing to retry.
+        if error.code not in (ErrorCode.NOT_FOUND, ErrorCode.INVALID_TRANSITION):
+            raise
+        sent = False
+    else:
+        sent = True
+    activations.complete_request(message.tenant_id, message.contact_id, message.request_id)
+    return sent

@@ -27,14 +27,16 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel
 
-from pforte.activation import ActivationRepository, FailedAttempts
+from pforte.activation import ActivationRepository, FailedAttempts, MessageQueue
 from pforte.aws import clients
 from pforte.aws.identities import CognitoLoginIdentities
 from pforte.aws.mailer import SesMailer
+from pforte.aws.queues import SqsQueue
+from pforte.aws.uploads import S3Uploads
 from pforte.contacts import ContactRepository
 from pforte.errors import STATUS_OF, DomainError, ErrorCode, FieldError
 from pforte.identity import Actor, actor_from_claims, require_admin
-from pforte.imports import ImportStore
+from pforte.imports import ImportJobRepository, ImportStore, Uploads
 from pforte.jobs import JobRepository
 from pforte.lifecycle import LoginIdentities
 from pforte.mail import Mailer
@@ -42,7 +44,7 @@ from pforte.observability import logger
 from pforte.settings import get_settings
 from pforte.store.activations import DynamoActivationRepository, DynamoFailedAttempts
 from pforte.store.contacts import DynamoContactRepository
-from pforte.store.imports import DynamoImportStore
+from pforte.store.imports import DynamoImportJobs, DynamoImportStore
 from pforte.store.jobs import DynamoJobRepository
 from pforte.store.tenants import DynamoTenantRepository
 from pforte.tenants import TenantRepository
@@ -251,6 +253,18 @@ def import_store() -> ImportStore:
     return DynamoImportStore(clients.dynamodb(), get_settings().table_name)
 
 
+def mail_queue() -> MessageQueue:
+    return SqsQueue(clients.sqs(), get_settings().mail_queue_url)
+
+
+def import_uploads() -> Uploads:
+    return S3Uploads(clients.s3(), get_settings().imports_bucket)
+
+
+def import_jobs() -> ImportJobRepository:
+    return DynamoImportJobs(clients.dynamodb(), get_settings().table_name)
+
+
 def source_address(request: Request) -> str:
     event = request.resolved_event
     if isinstance(event, APIGatewayProxyEvent):
@@ -274,3 +288,6 @@ Mail = Annotated[Mailer, Depends(mailer)]
 SourceAddress = Annotated[str, Depends(source_address)]
 RawBody = Annotated[bytes, Depends(raw_body)]
 Imports = Annotated[ImportStore, Depends(import_store)]
+MailQueue = Annotated[MessageQueue, Depends(mail_queue)]
+ImportUploads = Annotated[Uploads, Depends(import_uploads)]
+ImportJobs = Annotated[ImportJobRepository, Depends(import_jobs)]

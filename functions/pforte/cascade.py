@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
+from pforte.bulk import BulkError
 from pforte.contacts import Contact, ContactRepository, ContactStatus, get_contact, with_retries
 from pforte.errors import DomainError, ErrorCode, FieldError
 from pforte.identity import Actor
 from pforte.jobs import JobRepository, JobState
 from pforte.lifecycle import LoginIdentities
-
-MAX_BULK_IDS = 100
 
 
 def delete_contact(
@@ -44,20 +43,9 @@ def delete_contact(
     return with_retries(attempt)
 
 
-class BulkIds(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ids: list[str] = Field(min_length=1, max_length=MAX_BULK_IDS)
-
-
 class BulkStatus(StrEnum):
     DELETED = "deleted"
     FAILED = "failed"
-
-
-class BulkError(BaseModel):
-    code: ErrorCode
-    message: str
 
 
 class BulkResult(BaseModel):

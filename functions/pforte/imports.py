@@ -12,15 +12,17 @@ import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
-from typing import BinaryIO, Protocol
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, BinaryIO, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from pforte.clock import new_id, utcnow
+from pforte.clock import is_id, new_id, utcnow
 from pforte.contacts import Contact, ContactCreate
-from pforte.errors import DomainError, ErrorCode, FieldError
-from pforte.fields import Language, email_key
-from pforte.identity import Actor
+from pforte.errors import DomainError, ErrorCode, FieldError, not_found
+from pforte.fields import Language, Timestamp, email_key
+from pforte.identity import Actor, is_tenant_id
 from pforte.tenants import TenantRepository
 
 TEMPLATE_FILENAME = "users_template.csv"
@@ -232,3 +234,145 @@ def import_csv(
     return import_contacts(
         store, actor.tenant_id, read_rows(lambda: io.BytesIO(data)), default_language, dry_run=dry_run
     )
+
+
+# --- larger files: uploaded to S3, imported in the background -----------------------------------
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+CSV_CONTENT_TYPE = "text/csv"
+
+
+class ImportStatus(StrEnum):
+    AWAITING_UPLOAD = "awaiting_upload"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class ImportJob(BaseModel):
+    id: str
+    tenant_id: str
+    status: ImportStatus = ImportStatus.AWAITING_UPLOAD
+    processed_rows: int = 0
+    total_rows: int | None = None
+    report: ImportReport | None = None
+    error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def object_key(self) -> str:
+        return upload_key(self.tenant_id, self.id)
+
+
+class ImportJobOut(BaseModel):
+    id: str
+    status: ImportStatus
+    processed_rows: int
+    total_rows: int | None
+    report: ImportReport | None
+    error: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @classmethod
+    def of(cls, job: ImportJob) -> ImportJobOut:
+        return cls.model_validate(job.model_dump(exclude={"tenant_id"}))
+
+
+class UploadForm(BaseModel):
+    url: str
+    fields: dict[str, str]
+
+
+class UploadStarted(BaseModel):
+    import_id: str
+    upload: UploadForm
+    max_bytes: int
+
+
+class ImportJobRepository(Protocol):
+    def add(self, job: ImportJob) -> None: ...
+
+    def get(self, tenant_id: str, import_id: str) -> ImportJob | None: ...
+
+    def start(self, job: ImportJob) -> bool:
+        """Move an awaiting import to running; False if another worker has it already."""
+
+    def progress(self, job: ImportJob, processed_rows: int, total_rows: int | None = None) -> None: ...
+
+    def finish(
+        self, job: ImportJob, status: ImportStatus, report: ImportReport | None, error: str | None
+    ) -> None: ...
+
+
+class Uploads(Protocol):
+    def presigned_post(self, key: str, max_bytes: int, content_type: str) -> dict[str, Any]: ...
+
+    def open(self, key: str) -> BinaryIO: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+def upload_key(tenant_id: str, import_id: str) -> str:
+    return f"tenants/{tenant_id}/imports/{import_id}.csv"
+
+
+def parse_upload_key(key: str) -> tuple[str, str] | None:
+    """(tenant, import id) of an upload's object key, None for anything else."""
+    parts = key.split("/")
+    if len(parts) != 4 or parts[0] != "tenants" or parts[2] != "imports" or not parts[3].endswith(".csv"):
+        return None
+    tenant_id, import_id = parts[1], parts[3].removesuffix(".csv")
+    return (tenant_id, import_id) if is_tenant_id(tenant_id) and is_id(import_id) else None
+
+
+def start_upload(jobs: ImportJobRepository, uploads: Uploads, actor: Actor) -> UploadStarted:
+    now = utcnow()
+    job = ImportJob(id=new_id(), tenant_id=actor.tenant_id, created_at=now, updated_at=now)
+    jobs.add(job)
+    form = uploads.presigned_post(job.object_key, MAX_UPLOAD_BYTES, CSV_CONTENT_TYPE)
+    return UploadStarted(import_id=job.id, upload=UploadForm.model_validate(form), max_bytes=MAX_UPLOAD_BYTES)
+
+
+def get_import(jobs: ImportJobRepository, actor: Actor, import_id: str) -> ImportJob:
+    job = jobs.get(actor.tenant_id, import_id) if is_id(import_id) else None
+    if job is None:
+        raise not_found("Import")
+    return job
+
+
+def run_uploaded_import(
+    jobs: ImportJobRepository,
+    store: ImportStore,
+    uploads: Uploads,
+    tenants: TenantRepository,
+    key: str,
+    size: int,
+) -> ImportJob | None:
+    """Import an uploaded file once; a repeated notification for it changes nothing."""
+    found = parse_upload_key(key)
+    job = jobs.get(*found) if found else None
+    if job is None or job.status is not ImportStatus.AWAITING_UPLOAD or not jobs.start(job):
+        return None
+    if size > MAX_UPLOAD_BYTES:
+        # S3 enforces the signed size limit; whatever got past it is removed all the same.
+        uploads.delete(key)
+        jobs.finish(job, ImportStatus.FAILED, None, f"The file is larger than {MAX_UPLOAD_BYTES} bytes.")
+        return job
+    tenant = tenants.get(job.tenant_id)
+    try:
+        total = sum(1 for _ in read_rows(lambda: uploads.open(key)))
+        jobs.progress(job, 0, total)
+        report = import_contacts(
+            store,
+            job.tenant_id,
+            read_rows(lambda: uploads.open(key)),
+            tenant.default_language if tenant else Language.DE,
+            on_progress=lambda processed: jobs.progress(job, processed, total),
+        )
+    except DomainError as error:
+        jobs.finish(job, ImportStatus.FAILED, None, error.message)
+        return job
+    jobs.finish(job, ImportStatus.SUCCEEDED, report, None)
+    return job

@@ -24,13 +24,22 @@ metrics = Metrics(namespace="Pforte")
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
-__all__ = ["MetricUnit", "instrumented", "logger", "metrics"]
+__all__ = ["MetricUnit", "instrumented", "instrumented_worker", "logger", "metrics"]
 
 
 def instrumented(handler: Handler) -> Handler:
-    """Wrap a Lambda entry point: correlation id in every log line, metrics flushed, X-Ray if on."""
+    """Wrap an API entry point: the request id in every log line, metrics flushed, X-Ray if on."""
+    return _instrument(handler, correlation_paths.API_GATEWAY_REST)
+
+
+def instrumented_worker(handler: Handler) -> Handler:
+    """Wrap a queue worker's entry point: as `instrumented`, each record logs its own ids."""
+    return _instrument(handler, None)
+
+
+def _instrument(handler: Handler, correlation_id_path: str | None) -> Handler:
     wrapped: Handler = logger.inject_lambda_context(
-        correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+        correlation_id_path=correlation_id_path, clear_state=True
     )(handler)
     wrapped = metrics.log_metrics(wrapped)
     if get_settings().tracing_enabled:

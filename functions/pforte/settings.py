@@ -17,6 +17,8 @@ class Settings(BaseModel):
     table_name: str
     job_files_bucket: str = ""
     exports_bucket: str = ""
+    imports_bucket: str = ""
+    mail_queue_url: str = ""
     customer_user_pool_id: str = ""
     customer_user_pool_client_id: str = ""
     region: str = "eu-central-1"
@@ -38,6 +40,8 @@ def get_settings() -> Settings:
         table_name=env.get("TABLE_NAME", "pforte"),
         job_files_bucket=env.get("JOB_FILES_BUCKET", ""),
         exports_bucket=env.get("EXPORTS_BUCKET", ""),
+        imports_bucket=env.get("IMPORTS_BUCKET", ""),
+        mail_queue_url=env.get("MAIL_QUEUE_URL", ""),
         customer_user_pool_id=env.get("CUSTOMER_USER_POOL_ID", ""),
         customer_user_pool_client_id=env.get("CUSTOMER_USER_POOL_CLIENT_ID", ""),
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1",

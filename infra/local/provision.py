@@ -6,6 +6,7 @@ deployed ones: same keys, indexes, TTL, pool attributes and groups.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ class LocalResources:
 
     physical: dict[str, str] = field(default_factory=dict)
     pools: dict[str, str] = field(default_factory=dict)  # pool logical id → pool id
+    arns: dict[str, str] = field(default_factory=dict)
     clients: dict[str, str] = field(default_factory=dict)  # pool logical id → app client id
 
     def environment(self) -> dict[str, str]:
@@ -86,6 +88,54 @@ def _create_buckets(found: LocalResources, template: dict[str, Any]) -> None:
         found.physical[logical_id] = name
 
 
+def _create_queues(found: LocalResources, template: dict[str, Any]) -> None:
+    client = boto3.client("sqs", region_name=REGION)
+    queues = resources("AWS::SQS::Queue", template)
+    # Dead-letter queues first: the others name them in their redrive policy.
+    ordered = sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1])
+    for logical_id, props in ordered:
+        attributes = {}
+        if "VisibilityTimeout" in props:
+            attributes["VisibilityTimeout"] = str(props["VisibilityTimeout"])
+        redrive = props.get("RedrivePolicy")
+        if redrive:
+            target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            attributes["RedrivePolicy"] = json.dumps(
+                {
+                    "deadLetterTargetArn": found.arns[target],
+                    "maxReceiveCount": str(redrive["maxReceiveCount"]),
+                }
+            )
+        url = client.create_queue(QueueName=_physical_name(logical_id), Attributes=attributes)["QueueUrl"]
+        found.physical[logical_id] = url
+        found.arns[logical_id] = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+
+
+def _connect_notifications(found: LocalResources, template: dict[str, Any]) -> None:
+    client = boto3.client("s3", region_name=REGION)
+    for logical_id, props in resources("AWS::S3::Bucket", template).items():
+        queues = props.get("NotificationConfiguration", {}).get("QueueConfigurations", [])
+        if not queues:
+            continue
+        client.put_bucket_notification_configuration(
+            Bucket=found.physical[logical_id],
+            NotificationConfiguration={
+                "QueueConfigurations": [
+                    {
+                        "QueueArn": found.arns[entry["Queue"]["Fn::GetAtt"][0]],
+                        "Events": [entry["Event"]],
+                        "Filter": {
+                            "Key": {"FilterRules": entry.get("Filter", {}).get("S3Key", {}).get("Rules", [])}
+                        },
+                    }
+                    for entry in queues
+                ]
+            },
+        )
+
+
 def _create_pools(found: LocalResources, template: dict[str, Any]) -> None:
     client = boto3.client("cognito-idp", region_name=REGION)
     for logical_id, props in resources("AWS::Cognito::UserPool", template).items():
@@ -120,7 +170,9 @@ def provision(template: dict[str, Any] | None = None) -> LocalResources:
     data = template or load_template()
     found = LocalResources()
     _create_tables(found, data)
+    _create_queues(found, data)
     _create_buckets(found, data)
+    _connect_notifications(found, data)
     _create_pools(found, data)
     _verify_mail_domain()
     return found

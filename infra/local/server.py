@@ -19,6 +19,7 @@ from infra.local.gateway import Gateway, json_response, local_error
 from infra.local.identities import StaffTokens, TokenVerifier
 from infra.local.mailbox import sent_mail
 from infra.local.provision import REGION, LocalResources, provision
+from infra.local.queues import QueueRunner
 from infra.local.seed import ensure_tenant, seed_demo
 from infra.template import FUNCTIONS_DIR
 
@@ -167,6 +168,7 @@ def start_local_api(port: int, moto_port: int | None = None, portal_base_url: st
         local_routes={("POST", "/_local/token"): token_route(tokens), ("GET", "/_local/mail"): mail_route},
     )
     seeded = seed_demo()  # before serving: the first request already sees the demo tenant
+    QueueRunner(resources).start()
     server = make_server("127.0.0.1", port, gateway.wsgi, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True, name="gateway").start()
     return LocalApi(f"http://127.0.0.1:{port}", moto_url, resources, gateway, seeded, (server, moto))

@@ -16,6 +16,7 @@ from werkzeug.routing import Map, Rule
 
 from infra.local.events import lambda_context, proxy_event
 from infra.local.provision import LocalResources, provision
+from infra.local.queues import QueueRunner
 from infra.local.seed import ensure_tenant
 from infra.local.server import configure_functions
 from infra.template import ApiRoute, api_routes
@@ -123,6 +124,14 @@ def aws() -> Iterator[LocalResources]:
 @pytest.fixture
 def api(aws: LocalResources) -> Api:
     return Api()
+
+
+@pytest.fixture
+def queues(aws: LocalResources) -> QueueRunner:
+    """What Lambda's SQS event sources do on AWS: `queues.drain()` runs the workers."""
+    runner = QueueRunner(aws)
+    runner.drain()  # S3's test event, sent when the bucket's notifications were set up
+    return runner
 
 
 @pytest.fixture

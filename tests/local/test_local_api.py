@@ -185,3 +185,57 @@ def test_local_routes_and_documents(local: tuple[Http, str]) -> None:
         "POST", "/contacts", raw=b"x" * (10 * 1024 * 1024 + 1), token=http.token("demo")
     )
     assert (status, body["error"]["code"]) == (413, "payload_too_large")
+
+
+def test_invite_read_the_mail_activate_and_walk_every_status(local: tuple[Http, str]) -> None:
+    http, _ = local
+    admin = http.token("lifecycle")
+    _, anna, _ = http.call("POST", "/contacts", {"name": "Anna", "email": "anna@lifecycle.example"}, admin)
+    status, _sent, _ = http.call("POST", f"/contacts/{anna['id']}/activation-request", token=admin)
+    assert status == 202
+    _, mailbox, _ = http.call("GET", "/_local/mail?to=anna@lifecycle.example")
+    (mail,) = mailbox["items"]
+    assert mail["text"]
+    assert mail["html"]
+    token = mail["text"].split("/activate?token=")[1].split()[0]
+    assert http.call("POST", "/public/activations", {"token": token, "password": "weak"})[0] == 422
+    status, body, _ = http.call(
+        "POST", "/public/activations", {"token": token, "password": "Good-Password-2026"}
+    )
+    assert (status, body) == (200, {"status": "active"})
+    assert (
+        http.call("POST", "/public/activations", {"token": token, "password": "Good-Password-2026"})[0] == 410
+    )
+    for path, method, expected in [
+        ("deactivate", "POST", "deactivated"),
+        ("activate", "POST", "active"),
+        ("identities", "DELETE", "not_registered"),
+    ]:
+        status, contact, _ = http.call(method, f"/contacts/{anna['id']}/{path}", token=admin)
+        assert (status, contact["status"]) == (200, expected)
+    assert http.call("POST", f"/contacts/{anna['id']}/deactivate", token=admin)[0] == 409
+
+
+def test_a_large_import_through_the_presigned_upload(local: tuple[Http, str]) -> None:
+    import requests
+
+    http, _ = local
+    admin = http.token("bulk")
+    status, started, _ = http.call("POST", "/contacts/imports/uploads", token=admin)
+    assert status == 201
+    rows = "".join(f"Person {i},p{i}@bulk.example\n" for i in range(600))
+    form = started["upload"]
+    uploaded = requests.post(
+        form["url"],
+        data=form["fields"],
+        files={"file": ("contacts.csv", "name,email\n" + rows, "text/csv")},
+        timeout=30,
+    )
+    assert uploaded.status_code in (200, 204), uploaded.text
+    for _ in range(100):
+        _, job, _ = http.call("GET", f"/contacts/imports/{started['import_id']}", token=admin)
+        if job["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.2)
+    assert job["status"] == "succeeded", job
+    assert (job["report"]["imported"], job["total_rows"]) == (600, 600)

@@ -17,7 +17,9 @@ from pforte.settings import get_settings
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sqs import SQSClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
@@ -37,7 +39,19 @@ def sesv2() -> SESV2Client:
     return boto3.client("sesv2", region_name=get_settings().region, config=_CONFIG)
 
 
+@cache
+def s3() -> S3Client:
+    # Signature v4: presigned POSTs must work in every region.
+    config = _CONFIG.merge(Config(signature_version="s3v4"))
+    return boto3.client("s3", region_name=get_settings().region, config=config)
+
+
+@cache
+def sqs() -> SQSClient:
+    return boto3.client("sqs", region_name=get_settings().region, config=_CONFIG)
+
+
 def reset() -> None:
     """Forget every client (tests that swap the AWS backend call this)."""
-    for factory in (dynamodb, cognito, sesv2):
+    for factory in (dynamodb, cognito, sesv2, s3, sqs):
         factory.cache_clear()

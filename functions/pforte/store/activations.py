@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # The mail log keeps what was sent for a year; DynamoDB's TTL removes it after that.
 MAIL_LOG_SECONDS = 366 * 24 * 3600
+# Long enough to outlive every redelivery of a queued message.
+REQUEST_MARK_SECONDS = 4 * 24 * 3600
 
 
 def _epoch(moment: datetime) -> int:
@@ -160,6 +162,38 @@ class DynamoActivationRepository:
             },
         ]
         self._client.transact_write_items(TransactItems=parts)
+
+    def claim_request(self, tenant_id: str, contact_id: str, request_id: str) -> bool:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        **keys.mail_request_key(tenant_id, contact_id, request_id),
+                        "entity": "mail_request",
+                        "state": "pending",
+                        keys.TTL: _epoch(utcnow()) + REQUEST_MARK_SECONDS,
+                    }
+                ),
+                # A request that started and never finished may go again: better twice than never.
+                ConditionExpression="attribute_not_exists(PK) OR #state = :pending",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":pending": {"S": "pending"}},
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def complete_request(self, tenant_id: str, contact_id: str, request_id: str) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key=to_item(keys.mail_request_key(tenant_id, contact_id, request_id)),
+            UpdateExpression="SET #state = :done",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":done": {"S": "done"}},
+        )
 
 
 class DynamoFailedAttempts:

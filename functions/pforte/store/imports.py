@@ -10,12 +10,16 @@ scale).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
+from pforte.clock import iso, utcnow
 from pforte.contacts import Contact
+from pforte.imports import ImportJob, ImportReport, ImportStatus
 from pforte.store import keys
 from pforte.store.contacts import contact_item
-from pforte.store.dynamo import batch_write, from_item, to_item
+from pforte.store.dynamo import batch_write, from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -73,3 +77,80 @@ class DynamoImportStore:
                 }
             )
         self.write_calls += batch_write(self._client, self._table, requests)
+
+
+IMPORT_RECORD_SECONDS = 30 * 24 * 3600
+_JOB_FIELDS = frozenset(ImportJob.model_fields)
+
+
+class DynamoImportJobs:
+    """One item per background import: its status, progress and report."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def add(self, job: ImportJob) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    **keys.import_key(job.tenant_id, job.id),
+                    "entity": "import",
+                    **job.model_dump(mode="json"),
+                    keys.TTL: int(job.created_at.timestamp()) + IMPORT_RECORD_SECONDS,
+                }
+            ),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+
+    def get(self, tenant_id: str, import_id: str) -> ImportJob | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=to_item(keys.import_key(tenant_id, import_id)), ConsistentRead=True
+        ).get("Item")
+        if not item:
+            return None
+        return ImportJob.model_validate({k: v for k, v in from_item(item).items() if k in _JOB_FIELDS})
+
+    def _update(self, job: ImportJob, values: dict[str, Any], condition: str | None = None) -> None:
+        values = {**values, "updated_at": iso(utcnow())}
+        present = {name: value for name, value in values.items() if value is not None}
+        absent = [name for name, value in values.items() if value is None]
+        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in present)
+        if absent:
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in absent)
+        attribute_values = {f":{name}": value for name, value in to_item(present).items()}
+        if condition:
+            attribute_values[":awaiting"] = {"S": ImportStatus.AWAITING_UPLOAD.value}
+        self._client.update_item(
+            TableName=self._table,
+            Key=to_item(keys.import_key(job.tenant_id, job.id)),
+            UpdateExpression=expression,
+            ExpressionAttributeNames={f"#{name}": name for name in values},
+            ExpressionAttributeValues=attribute_values,
+            **({"ConditionExpression": condition} if condition else {}),  # type: ignore[arg-type]
+        )
+
+    def start(self, job: ImportJob) -> bool:
+        try:
+            self._update(job, {"status": ImportStatus.RUNNING.value}, condition="#status = :awaiting")
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def progress(self, job: ImportJob, processed_rows: int, total_rows: int | None = None) -> None:
+        self._update(job, {"processed_rows": processed_rows, "total_rows": total_rows})
+
+    def finish(
+        self, job: ImportJob, status: ImportStatus, report: ImportReport | None, error: str | None
+    ) -> None:
+        self._update(
+            job,
+            {
+                "status": status.value,
+                "report": report.model_dump(mode="json") if report else None,
+                "error": error,
+            },
+        )

@@ -85,6 +85,15 @@ def mail_log_key(tenant_id: str, contact_id: str, mail_id: str) -> dict[str, str
     return {PK: contact_partition(tenant_id, contact_id), SK: f"MAIL#{mail_id}"}
 
 
+def import_key(tenant_id: str, import_id: str) -> dict[str, str]:
+    return {PK: f"TENANT#{tenant_id}#IMPORTS", SK: f"IMPORT#{import_id}"}
+
+
+def mail_request_key(tenant_id: str, contact_id: str, request_id: str) -> dict[str, str]:
+    """Marks a queued mail request as handled, so that a repeated message sends nothing twice."""
+    return {PK: contact_partition(tenant_id, contact_id), SK: f"MAILREQ#{request_id}"}
+
+
 def failed_attempts_key(purpose: str, source: str) -> dict[str, str]:
     # Platform-wide on purpose: a guesser's attempts are not bound to a tenant.
     return {PK: f"PLATFORM#ATTEMPTS#{purpose}#{source}", SK: "COUNT"}

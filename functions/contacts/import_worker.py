@@ -1,0 +1,43 @@
+"""The import worker: S3 reports an uploaded CSV (through SQS), the worker imports it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pforte import imports
+from pforte.api import import_jobs, import_store, import_uploads, tenant_repository
+from pforte.observability import MetricUnit, instrumented_worker, logger, metrics
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def handle_record(record: SQSRecord) -> None:
+    """One SQS message: an S3 notification with one or more created objects."""
+    notification: dict[str, Any] = json.loads(record.body)
+    if notification.get("Event") == "s3:TestEvent":
+        return  # S3 checks the queue when the notification is configured
+    for entry in notification.get("Records", []):
+        key = unquote_plus(entry["s3"]["object"]["key"])  # keys arrive URL-encoded
+        size = int(entry["s3"]["object"].get("size", 0))
+        job = imports.run_uploaded_import(
+            import_jobs(), import_store(), import_uploads(), tenant_repository(), key, size
+        )
+        if job is None:
+            logger.info("Nothing to import", extra={"key": key})
+            continue
+        logger.info("Import done", extra={"import_id": job.id, "tenant_id": job.tenant_id})
+        metrics.add_metric(name="ImportFinished", unit=MetricUnit.Count, value=1)
+
+
+@instrumented_worker
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response = process_partial_response(
+        event=event, record_handler=handle_record, processor=processor, context=context
+    )
+    return dict(response)

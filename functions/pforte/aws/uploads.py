@@ -1,0 +1,57 @@
+"""Uploads straight to S3 through presigned POSTs, and reading them back as a stream."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+UPLOAD_LINK_SECONDS = 3600
+
+
+class _Readable(io.RawIOBase):
+    """A botocore streaming body as a raw stream, so it can be buffered and decoded lazily."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._body.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        self._body.close()
+        super().close()
+
+
+class S3Uploads:
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def presigned_post(self, key: str, max_bytes: int, content_type: str) -> dict[str, Any]:
+        """URL and form fields for one upload to `key`; S3 refuses files larger than `max_bytes`."""
+        post = self._client.generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                ["content-length-range", 1, max_bytes],
+                {"Content-Type": content_type},
+            ],
+            ExpiresIn=UPLOAD_LINK_SECONDS,
+        )
+        return {"url": post["url"], "fields": post["fields"]}
+
+    def open(self, key: str) -> BinaryIO:
+        body = self._client.get_object(Bucket=self._bucket, Key=key)["Body"]
+        return io.BufferedReader(_Readable(body), buffer_size=1 << 16)
+
+    def delete(self, key: str) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=key)

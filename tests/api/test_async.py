@@ -1,0 +1,170 @@
+"""The asynchronous path: S3 upload → SQS → import worker, and the mail queue → mail worker,
+run by the same queue runner `make run` uses."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import boto3
+
+from infra.local.mailbox import sent_mail
+from infra.local.provision import LocalResources
+from infra.local.queues import QueueRunner
+from pforte.imports import MAX_UPLOAD_BYTES
+from tests.api.conftest import Api
+from tests.api.test_status import contact_in
+
+
+def s3() -> Any:
+    return boto3.client("s3", region_name="eu-central-1")
+
+
+# --- bulk activation requests --------------------------------------------------------------------
+
+
+def test_bulk_activation_requests_are_queued_checked_per_id_and_mailed_by_the_worker(
+    api: Api, queues: QueueRunner
+) -> None:
+    anna = contact_in(api, "not_registered", "anna@example.com")
+    ben = contact_in(api, "active", "ben@example.com")
+    foreign = api.as_("globex").post("/contacts", {"name": "G", "email": "g@example.com"}).body["id"]
+    response = api.post("/contacts/activation-requests", {"ids": [anna, ben, foreign]})
+    assert response.status == 202
+    outcome = {r["id"]: (r["status"], (r.get("error") or {}).get("code")) for r in response.body["results"]}
+    assert outcome == {
+        anna: ("queued", None),
+        ben: ("failed", "invalid_transition"),
+        foreign: ("failed", "not_found"),
+    }
+    # nothing is sent inside the request
+    assert sent_mail("anna@example.com") == []
+    assert queues.drain() == 1
+    assert len(sent_mail("anna@example.com")) == 1
+    assert api.get(f"/contacts/{anna}").body["invitation_sent_at"] is not None
+    assert sent_mail("ben@example.com") == []
+
+
+def test_a_repeated_mail_message_sends_nothing_twice(
+    api: Api, queues: QueueRunner, aws: LocalResources
+) -> None:
+    anna = contact_in(api, "not_registered")
+    sqs = boto3.client("sqs", region_name="eu-central-1")
+    api.post("/contacts/activation-requests", {"ids": [anna]})
+    message = sqs.receive_message(QueueUrl=aws.physical["MailQueue"], VisibilityTimeout=0)["Messages"][0]
+    sqs.send_message(QueueUrl=aws.physical["MailQueue"], MessageBody=message["Body"])  # delivered twice
+    assert queues.drain() == 2
+    assert len(sent_mail("anna@example.com")) == 1
+
+
+def test_a_contact_deleted_before_its_mail_goes_out_gets_none(api: Api, queues: QueueRunner) -> None:
+    anna = contact_in(api, "not_registered")
+    api.post("/contacts/activation-requests", {"ids": [anna]})
+    api.delete(f"/contacts/{anna}")
+    queues.drain()
+    assert sent_mail("anna@example.com") == []
+
+
+# --- background imports -------------------------------------------------------------------------
+
+
+def start_upload(api: Api) -> dict[str, Any]:
+    response = api.post("/contacts/imports/uploads")
+    assert response.status == 201, response.text
+    return dict(response.body)
+
+
+def upload(aws: LocalResources, started: dict[str, Any], data: bytes) -> None:
+    # moto does not enforce a presigned POST's policy; the object lands where the form says.
+    s3().put_object(Bucket=aws.physical["ImportsBucket"], Key=started["upload"]["fields"]["key"], Body=data)
+
+
+def test_the_upload_form_caps_the_size_and_names_a_key_of_the_tenant(api: Api) -> None:
+    started = start_upload(api)
+    fields = started["upload"]["fields"]
+    assert fields["key"] == f"tenants/acme/imports/{started['import_id']}.csv"
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    assert ["content-length-range", 1, MAX_UPLOAD_BYTES] in policy["conditions"]
+    assert api.get(f"/contacts/imports/{started['import_id']}").body["status"] == "awaiting_upload"
+
+
+def test_an_uploaded_file_is_imported_in_the_background_with_progress(
+    api: Api, queues: QueueRunner, aws: LocalResources
+) -> None:
+    started = start_upload(api)
+    rows = "".join(f"Person {i};p{i}@example.com;;en\r\n" for i in range(1200))
+    upload(aws, started, ("Name;E-Mail;Firma;Sprache\r\n" + rows + "Bad;nope;;\r\n").encode("cp1252"))
+    queues.drain()
+    job = api.get(f"/contacts/imports/{started['import_id']}").body
+    assert job["status"] == "succeeded"
+    assert (job["processed_rows"], job["total_rows"]) == (1201, 1201)
+    assert job["report"]["imported"] == 1200
+    assert [(e["line"], e["field"]) for e in job["report"]["errors"]] == [(1202, "email")]
+    assert api.get("/contacts", q="p1199@").body["items"][0]["language"] == "en"
+
+
+def test_a_repeated_notification_imports_nothing_twice(
+    api: Api, queues: QueueRunner, aws: LocalResources
+) -> None:
+    started = start_upload(api)
+    upload(aws, started, b"name,email\nAnna,anna@example.com\n")
+    queues.drain()
+    upload(aws, started, b"name,email\nBen,ben@example.com\n")  # same key again
+    queues.drain()
+    emails = [c["email"] for c in api.get("/contacts").body["items"]]
+    assert emails == ["anna@example.com"]
+
+
+def test_an_oversized_upload_is_removed_and_the_import_fails(
+    api: Api, queues: QueueRunner, aws: LocalResources
+) -> None:
+    started = start_upload(api)
+    key = started["upload"]["fields"]["key"]
+    s3().put_object(Bucket=aws.physical["ImportsBucket"], Key="elsewhere.txt", Body=b"x")  # not an import
+    s3().put_object(Bucket=aws.physical["ImportsBucket"], Key=key, Body=b"name,email\n")
+    queues.drain()  # (the real notification: tiny, an empty import)
+    # a notification that reports more than was signed for
+    later = start_upload(api)
+    later_key = later["upload"]["fields"]["key"]
+    s3().put_object(
+        Bucket=aws.physical["ImportsBucket"], Key=later_key, Body=b"name,email\nA,a@example.com\n"
+    )
+    sqs = boto3.client("sqs", region_name="eu-central-1")
+    sqs.purge_queue(QueueUrl=aws.physical["ImportsQueue"])
+    event = {
+        "Records": [
+            {"s3": {"bucket": {"name": "b"}, "object": {"key": later_key, "size": MAX_UPLOAD_BYTES + 1}}}
+        ]
+    }
+    sqs.send_message(QueueUrl=aws.physical["ImportsQueue"], MessageBody=json.dumps(event))
+    queues.drain()
+    job = api.get(f"/contacts/imports/{later['import_id']}").body
+    assert job["status"] == "failed"
+    assert "larger" in job["error"]
+    assert "Contents" not in s3().list_objects_v2(Bucket=aws.physical["ImportsBucket"], Prefix=later_key)
+
+
+def test_a_file_without_a_usable_header_fails_with_a_reason(
+    api: Api, queues: QueueRunner, aws: LocalResources
+) -> None:
+    started = start_upload(api)
+    upload(aws, started, b"foo,bar\n1,2\n")
+    queues.drain()
+    job = api.get(f"/contacts/imports/{started['import_id']}").body
+    assert (job["status"], job["report"]) == ("failed", None)
+    assert "no name and no email column" in job["error"]
+
+
+def test_s3_test_events_and_url_encoded_keys_are_understood(
+    api: Api, queues: QueueRunner, aws: LocalResources
+) -> None:
+    sqs = boto3.client("sqs", region_name="eu-central-1")
+    sqs.send_message(QueueUrl=aws.physical["ImportsQueue"], MessageBody=json.dumps({"Event": "s3:TestEvent"}))
+    assert queues.drain() >= 1  # consumed, not retried
+
+
+def test_another_tenants_import_is_a_404(api: Api) -> None:
+    started = start_upload(api)
+    assert api.as_("globex").get(f"/contacts/imports/{started['import_id']}").status == 404
+    assert api.get("/contacts/imports/nonsense").status == 404
