@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contacts.jobs import router as jobs_router
 from pforte import activation, cascade, imports, lifecycle
 from pforte import contacts as service
-from pforte.activation import ActivationRequested, QueueResults
+from pforte.activation import ActivationRequested
 from pforte.api import (
     Activations,
     Contacts,
@@ -25,11 +25,12 @@ from pforte.api import (
     MailQueue,
     RawBody,
     Tenants,
+    accepted,
     create_app,
+    created,
     prepare_event,
 )
-from pforte.bulk import BulkIds
-from pforte.cascade import BulkResults
+from pforte.bulk import BulkIds, BulkResults, BulkStatus
 from pforte.contacts import ContactCreate, ContactOut, ContactPage, ContactPatch, ContactQuery, ContactStatus
 from pforte.fields import Language
 from pforte.imports import ImportJobOut, ImportReport, UploadStarted
@@ -65,12 +66,7 @@ def create_contact(
     default_language = tenant.default_language if tenant else Language.DE
     contact = service.create_contact(contacts, actor, data, default_language)
     metrics.add_metric(name="ContactCreated", unit=MetricUnit.Count, value=1)
-    return Response(
-        status_code=201,
-        content_type=content_types.APPLICATION_JSON,
-        body=ContactOut.of(contact),
-        headers={"Location": f"/contacts/{contact.id}"},
-    )
+    return created(ContactOut.of(contact), f"/contacts/{contact.id}")
 
 
 @app.get("/contacts/<contact_id>", summary="Read one contact", tags=["contacts"])
@@ -104,7 +100,7 @@ def bulk_delete(
     actor: CurrentActor, contacts: Contacts, jobs: Jobs, logins: Logins, request: BulkIds
 ) -> BulkResults:
     results = cascade.delete_contacts(contacts, jobs, logins, actor, request.ids)
-    deleted = sum(1 for result in results if result.status is cascade.BulkStatus.DELETED)
+    deleted = sum(1 for result in results if result.status is BulkStatus.DELETED)
     metrics.add_metric(name="ContactDeleted", unit=MetricUnit.Count, value=deleted)
     return BulkResults(results=results)
 
@@ -125,7 +121,7 @@ def request_activation(
 ) -> Response[ActivationRequested]:
     sent = activation.request_activation(contacts, tenants, activations, mail, actor, contact_id)
     metrics.add_metric(name="ActivationRequested", unit=MetricUnit.Count, value=1)
-    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=sent)
+    return accepted(sent)
 
 
 def _status_action(
@@ -208,12 +204,7 @@ def start_import_upload(
     actor: CurrentActor, jobs: ImportJobs, uploads: ImportUploads
 ) -> Response[UploadStarted]:
     started = imports.start_upload(jobs, uploads, actor)
-    return Response(
-        status_code=201,
-        content_type=content_types.APPLICATION_JSON,
-        body=started,
-        headers={"Location": f"/contacts/imports/{started.import_id}"},
-    )
+    return created(started, f"/contacts/imports/{started.import_id}")
 
 
 @app.get(
@@ -231,11 +222,9 @@ def get_import(actor: CurrentActor, jobs: ImportJobs, import_id: str) -> ImportJ
 )
 def request_activations(
     actor: CurrentActor, contacts: Contacts, queue: MailQueue, request: BulkIds
-) -> Response[QueueResults]:
+) -> Response[BulkResults]:
     results = activation.queue_activation_requests(contacts, queue, actor, request.ids)
-    return Response(
-        status_code=202, content_type=content_types.APPLICATION_JSON, body=QueueResults(results=results)
-    )
+    return accepted(BulkResults(results=results))
 
 
 app.include_router(jobs_router)

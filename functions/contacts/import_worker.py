@@ -6,15 +6,11 @@ import json
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pforte import imports
 from pforte.api import import_jobs, import_store, import_uploads, tenant_repository
-from pforte.observability import MetricUnit, instrumented_worker, logger, metrics
-
-processor = BatchProcessor(event_type=EventType.SQS)
+from pforte.observability import MetricUnit, logger, metrics, sqs_worker
 
 
 def handle_record(record: SQSRecord) -> None:
@@ -35,9 +31,4 @@ def handle_record(record: SQSRecord) -> None:
         metrics.add_metric(name="ImportFinished", unit=MetricUnit.Count, value=1)
 
 
-@instrumented_worker
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = process_partial_response(
-        event=event, record_handler=handle_record, processor=processor, context=context
-    )
-    return dict(response)
+lambda_handler = sqs_worker(handle_record)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from pforte import jobs as service
-from pforte.api import Contacts, CurrentActor, Jobs
+from pforte.api import Contacts, CurrentActor, Jobs, created
 from pforte.jobs import JobCreate, JobOut, JobPage, JobPatch
 from pforte.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 
@@ -21,12 +21,7 @@ def create_job(
     actor: CurrentActor, jobs: Jobs, contacts: Contacts, contact_id: str, data: JobCreate
 ) -> Response[JobOut]:
     job = service.create_job(jobs, contacts, actor, contact_id, data)
-    return Response(
-        status_code=201,
-        content_type=content_types.APPLICATION_JSON,
-        body=JobOut.of(job),
-        headers={"Location": f"/jobs/{job.id}"},
-    )
+    return created(JobOut.of(job), f"/jobs/{job.id}")
 
 
 @router.get("/contacts/<contact_id>/jobs", summary="A contact's jobs, newest first", tags=["jobs"])

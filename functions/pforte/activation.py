@@ -11,12 +11,11 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pforte.bulk import BulkError
+from pforte.bulk import BulkResult, BulkStatus, per_id
 from pforte.clock import new_id, utcnow
 from pforte.contacts import Contact, ContactRepository, ContactStatus, get_contact
 from pforte.errors import DomainError, ErrorCode, FieldError
@@ -205,36 +204,16 @@ class QueuedActivation(BaseModel):
     requested_by: str
 
 
-class QueueStatus(StrEnum):
-    QUEUED = "queued"
-    FAILED = "failed"
-
-
-class QueueResult(BaseModel):
-    id: str
-    status: QueueStatus
-    error: BulkError | None = None
-
-
-class QueueResults(BaseModel):
-    results: list[QueueResult]
-
-
 def queue_activation_requests(
     contacts: ContactRepository, queue: MessageQueue, actor: Actor, ids: Sequence[str]
-) -> list[QueueResult]:
+) -> list[BulkResult]:
     """Check each contact now, queue the mails of those that may get one; one result per id."""
-    results: list[QueueResult] = []
     messages: list[QueuedActivation] = []
-    for contact_id in ids:
-        try:
-            contact = get_contact(contacts, actor, contact_id)
-            if contact.status not in REQUESTABLE_FROM:
-                raise invalid_transition(contact, "send an activation request")
-        except DomainError as error:
-            failure = BulkError(code=error.code, message=error.message)
-            results.append(QueueResult(id=contact_id, status=QueueStatus.FAILED, error=failure))
-            continue
+
+    def check(contact_id: str) -> None:
+        contact = get_contact(contacts, actor, contact_id)
+        if contact.status not in REQUESTABLE_FROM:
+            raise invalid_transition(contact, "send an activation request")
         messages.append(
             QueuedActivation(
                 request_id=new_id(),
@@ -243,7 +222,8 @@ def queue_activation_requests(
                 requested_by=actor.user_id,
             )
         )
-        results.append(QueueResult(id=contact_id, status=QueueStatus.QUEUED))
+
+    results = per_id(ids, check, BulkStatus.QUEUED)
     queue.enqueue(messages)
     return results
 

@@ -83,6 +83,21 @@ def error_response(
     )
 
 
+def created(body: BaseModel, location: str) -> Response[Any]:
+    """201 with the new resource and where it lives."""
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers={"Location": location},
+    )
+
+
+def accepted(body: BaseModel) -> Response[Any]:
+    """202: taken on, finished later."""
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
+
+
 def _field_path(location: Sequence[Any]) -> str:
     parts = [str(part) for part in location]
     if parts and parts[0] in _LOCATIONS and len(parts) > 1:

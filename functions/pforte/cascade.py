@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 
-from pydantic import BaseModel
-
-from pforte.bulk import BulkError
+from pforte.bulk import BulkResult, BulkStatus, per_id
 from pforte.contacts import Contact, ContactRepository, ContactStatus, get_contact, with_retries
 from pforte.errors import DomainError, ErrorCode, FieldError
 from pforte.identity import Actor
@@ -43,21 +40,6 @@ def delete_contact(
     return with_retries(attempt)
 
 
-class BulkStatus(StrEnum):
-    DELETED = "deleted"
-    FAILED = "failed"
-
-
-class BulkResult(BaseModel):
-    id: str
-    status: BulkStatus
-    error: BulkError | None = None
-
-
-class BulkResults(BaseModel):
-    results: list[BulkResult]
-
-
 def delete_contacts(
     contacts: ContactRepository,
     jobs: JobRepository,
@@ -66,18 +48,6 @@ def delete_contacts(
     ids: Sequence[str],
 ) -> list[BulkResult]:
     """Each contact all or nothing, independently of the others; one result per id, in order."""
-    results = []
-    for contact_id in ids:
-        try:
-            delete_contact(contacts, jobs, logins, actor, contact_id)
-        except DomainError as error:
-            results.append(
-                BulkResult(
-                    id=contact_id,
-                    status=BulkStatus.FAILED,
-                    error=BulkError(code=error.code, message=error.message),
-                )
-            )
-        else:
-            results.append(BulkResult(id=contact_id, status=BulkStatus.DELETED))
-    return results
+    return per_id(
+        ids, lambda contact_id: delete_contact(contacts, jobs, logins, actor, contact_id), BulkStatus.DELETED
+    )

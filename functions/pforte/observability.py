@@ -47,3 +47,19 @@ def _instrument(handler: Handler, correlation_id_path: str | None) -> Handler:
 
         wrapped = Tracer().capture_lambda_handler(wrapped)
     return wrapped
+
+
+def sqs_worker(handle_record: Callable[[Any], None]) -> Handler:
+    """The Lambda entry point of a queue worker: each record handled on its own, the failed ones
+    reported back (ReportBatchItemFailures) so that only they are delivered again."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        response = process_partial_response(
+            event=event, record_handler=handle_record, processor=processor, context=context
+        )
+        return dict(response)
+
+    return instrumented_worker(lambda_handler)

@@ -14,7 +14,7 @@ from pforte.contacts import Contact
 from pforte.mail import OutgoingMail
 from pforte.store import keys
 from pforte.store.contacts import contact_item
-from pforte.store.dynamo import failed_parts, from_item, is_condition_failure, to_item
+from pforte.store.dynamo import DynamoTable, failed_parts, from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -30,14 +30,10 @@ def _epoch(moment: datetime) -> int:
     return math.ceil(moment.timestamp())
 
 
-class DynamoActivationRepository:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
-        self._client = client
-        self._table = table_name
-
+class DynamoActivationRepository(DynamoTable):
     def issue(self, contact: Contact, link: IssuedLink) -> None:
         pointer_key = keys.activation_link_key(contact.tenant_id, contact.id)
-        current = self._client.get_item(TableName=self._table, Key=to_item(pointer_key), ConsistentRead=True)
+        current = self._get(pointer_key)
         parts: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
@@ -60,8 +56,8 @@ class DynamoActivationRepository:
                 }
             },
         ]
-        if "Item" in current:
-            old_digest = from_item(current["Item"])["digest"]
+        if current:
+            old_digest = from_item(current)["digest"]
             parts.append(
                 {
                     "Delete": {
@@ -81,11 +77,7 @@ class DynamoActivationRepository:
         if not token:
             return None
         values = from_item(token)
-        pointer = self._client.get_item(
-            TableName=self._table,
-            Key=to_item(keys.activation_link_key(tenant_id, values["contact_id"])),
-            ConsistentRead=True,
-        ).get("Item")
+        pointer = self._get(keys.activation_link_key(tenant_id, values["contact_id"]))
         if not pointer or from_item(pointer).get("digest") != digest:
             return None  # replaced by a newer link
         return IssuedLink(
@@ -196,12 +188,11 @@ class DynamoActivationRepository:
         )
 
 
-class DynamoFailedAttempts:
+class DynamoFailedAttempts(DynamoTable):
     """Failures of one source within a 15-minute window; ten of them block it for 15 minutes."""
 
     def __init__(self, client: DynamoDBClient, table_name: str, purpose: str) -> None:
-        self._client = client
-        self._table = table_name
+        super().__init__(client, table_name)
         self._purpose = purpose
 
     def _read(self, source: str) -> dict[str, int]:

@@ -11,16 +11,23 @@ from pforte.contacts import Contact, ContactQuery, EmailTaken, StaleContact
 from pforte.jobs import Job
 from pforte.pagination import Page
 from pforte.store import keys
-from pforte.store.dynamo import Item, batch_write, failed_parts, from_item, is_condition_failure, to_item
+from pforte.store.dynamo import (
+    DynamoTable,
+    Item,
+    batch_write,
+    failed_parts,
+    from_item,
+    is_condition_failure,
+    model_from,
+    to_item,
+)
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef, WriteRequestTypeDef
 
 # A filtered page reads at most this many Query calls of this many items, then returns short.
 MAX_QUERIES_PER_PAGE = 5
 FILTERED_BATCH = 250
-_CONTACT_FIELDS = frozenset(Contact.model_fields)
 MAX_TRANSACTION_ITEMS = 100
 
 
@@ -38,19 +45,12 @@ def contact_item(contact: Contact) -> Item:
     )
 
 
-class DynamoContactRepository:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
-        self._client = client
-        self._table = table_name
-
+class DynamoContactRepository(DynamoTable):
     # -- reading ---------------------------------------------------------------------------------
 
     def get(self, tenant_id: str, contact_id: str) -> Contact | None:
-        response = self._client.get_item(
-            TableName=self._table, Key=to_item(keys.contact_key(tenant_id, contact_id)), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return self._contact(item) if item else None
+        item = self._get(keys.contact_key(tenant_id, contact_id))
+        return model_from(Contact, item) if item else None
 
     def page(self, tenant_id: str, query: ContactQuery, after: str | None, limit: int) -> Page[Contact]:
         # Filtering by status reads the status index; every other filter is applied to what is read,
@@ -81,7 +81,7 @@ class DynamoContactRepository:
         for _ in range(MAX_QUERIES_PER_PAGE):
             response = self._client.query(**request)
             for raw in response.get("Items", []):
-                contact = self._contact(raw)
+                contact = model_from(Contact, raw)
                 if query.matches(contact) and not contact.deleting:
                     if len(found) == limit:
                         return Page(found, after=found[-1].id)
@@ -98,13 +98,6 @@ class DynamoContactRepository:
         if by_status and query.status is not None:
             key |= keys.contact_index_keys(tenant_id, after, query.status)
         return to_item(key)
-
-    @staticmethod
-    def _contact(item: Any) -> Contact:
-        values = from_item(item)
-        return Contact.model_validate(
-            {name: value for name, value in values.items() if name in _CONTACT_FIELDS}
-        )
 
     # -- writing ---------------------------------------------------------------------------------
 

@@ -6,16 +6,18 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, WriteRequestTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef, WriteRequestTypeDef
 
 Item = dict[str, "AttributeValueTypeDef"]
+Model = TypeVar("Model", bound=BaseModel)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -34,6 +36,35 @@ def _plain(value: Any) -> Any:
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def model_from(model: type[Model], item: Mapping[str, Any]) -> Model:
+    """A domain model from a stored item; key and bookkeeping attributes are left out."""
+    return model.model_validate(
+        {name: value for name, value in from_item(item).items() if name in model.model_fields}
+    )
+
+
+class DynamoTable:
+    """What every repository starts from: the client, the table, consistent reads."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
+        response = self._client.get_item(TableName=self._table, Key=to_item(key), ConsistentRead=True)
+        return response.get("Item")
+
+    def _query_all(self, request: QueryInputTypeDef) -> list[dict[str, Any]]:
+        """Every item a query finds, page after page."""
+        items: list[dict[str, Any]] = []
+        while True:
+            response = self._client.query(**request)
+            items += response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 def failed_parts(error: ClientError) -> list[int] | None:

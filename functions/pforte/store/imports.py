@@ -19,21 +19,15 @@ from pforte.contacts import Contact
 from pforte.imports import ImportJob, ImportReport, ImportStatus
 from pforte.store import keys
 from pforte.store.contacts import contact_item
-from pforte.store.dynamo import batch_write, from_item, is_condition_failure, to_item
+from pforte.store.dynamo import DynamoTable, batch_write, from_item, is_condition_failure, model_from, to_item
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef, WriteRequestTypeDef
 
 GET_BATCH = 100  # BatchGetItem's limit
 
 
-class DynamoImportStore:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
-        self._client = client
-        self._table = table_name
-        self.write_calls = 0
-
+class DynamoImportStore(DynamoTable):
     def existing_emails(self, tenant_id: str, email_keys: list[str]) -> set[str]:
         found: set[str] = set()
         unique = list(dict.fromkeys(email_keys))
@@ -76,19 +70,14 @@ class DynamoImportStore:
                     }
                 }
             )
-        self.write_calls += batch_write(self._client, self._table, requests)
+        batch_write(self._client, self._table, requests)
 
 
 IMPORT_RECORD_SECONDS = 30 * 24 * 3600
-_JOB_FIELDS = frozenset(ImportJob.model_fields)
 
 
-class DynamoImportJobs:
+class DynamoImportJobs(DynamoTable):
     """One item per background import: its status, progress and report."""
-
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
-        self._client = client
-        self._table = table_name
 
     def add(self, job: ImportJob) -> None:
         self._client.put_item(
@@ -105,12 +94,8 @@ class DynamoImportJobs:
         )
 
     def get(self, tenant_id: str, import_id: str) -> ImportJob | None:
-        item = self._client.get_item(
-            TableName=self._table, Key=to_item(keys.import_key(tenant_id, import_id)), ConsistentRead=True
-        ).get("Item")
-        if not item:
-            return None
-        return ImportJob.model_validate({k: v for k, v in from_item(item).items() if k in _JOB_FIELDS})
+        item = self._get(keys.import_key(tenant_id, import_id))
+        return model_from(ImportJob, item) if item else None
 
     def _update(self, job: ImportJob, values: dict[str, Any], condition: str | None = None) -> None:
         values = {**values, "updated_at": iso(utcnow())}

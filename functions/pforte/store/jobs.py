@@ -3,34 +3,23 @@ pointer item per job so that a job can be found by its id alone."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from pforte.jobs import ContactGone, Job, JobChanged, JobState
 from pforte.pagination import Page
 from pforte.store import keys
-from pforte.store.dynamo import failed_parts, from_item, to_item
+from pforte.store.dynamo import DynamoTable, failed_parts, from_item, model_from, to_item
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef
 
-_JOB_FIELDS = frozenset(Job.model_fields)
 # Every write to a job also checks that its contact is there and not being deleted.
 CONTACT_OPEN = "attribute_exists(PK) AND attribute_not_exists(deleting)"
 
 
-def job_from_item(item: Any) -> Job:
-    values = from_item(item)
-    return Job.model_validate({key: value for key, value in values.items() if key in _JOB_FIELDS})
-
-
-class DynamoJobRepository:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
-        self._client = client
-        self._table = table_name
-
+class DynamoJobRepository(DynamoTable):
     def get(self, tenant_id: str, job_id: str) -> Job | None:
         pointer = self._client.get_item(
             TableName=self._table, Key=to_item(keys.job_pointer_key(tenant_id, job_id)), ConsistentRead=True
@@ -43,7 +32,7 @@ class DynamoJobRepository:
             Key=to_item(keys.job_key(tenant_id, contact_id, job_id)),
             ConsistentRead=True,
         ).get("Item")
-        return job_from_item(item) if item else None
+        return model_from(Job, item) if item else None
 
     def add(self, job: Job) -> None:
         parts: list[TransactWriteItemTypeDef] = [
@@ -126,7 +115,6 @@ class DynamoJobRepository:
             raise JobChanged from None
 
     def all_of_contact(self, tenant_id: str, contact_id: str) -> list[Job]:
-        jobs: list[Job] = []
         request: QueryInputTypeDef = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
@@ -136,12 +124,7 @@ class DynamoJobRepository:
             },
             "ConsistentRead": True,
         }
-        while True:
-            response = self._client.query(**request)
-            jobs += [job_from_item(item) for item in response.get("Items", [])]
-            if "LastEvaluatedKey" not in response:
-                return jobs
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [model_from(Job, item) for item in self._query_all(request)]
 
     def of_contact(self, tenant_id: str, contact_id: str, after: str | None, limit: int) -> Page[Job]:
         request: QueryInputTypeDef = {
@@ -156,5 +139,5 @@ class DynamoJobRepository:
         }
         if after is not None:
             request["ExclusiveStartKey"] = to_item(keys.job_key(tenant_id, contact_id, after))
-        items = [job_from_item(item) for item in self._client.query(**request).get("Items", [])]
+        items = [model_from(Job, item) for item in self._client.query(**request).get("Items", [])]
         return Page(items[:limit], after=items[limit - 1].id if len(items) > limit else None)

@@ -7,29 +7,17 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from pforte.store import keys
-from pforte.store.dynamo import from_item, is_condition_failure, to_item
+from pforte.store.dynamo import DynamoTable, is_condition_failure, model_from, to_item
 from pforte.tenants import Tenant
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-
-_TENANT_FIELDS = frozenset(Tenant.model_fields)
+    pass
 
 
-class DynamoTenantRepository:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
-        self._client = client
-        self._table = table_name
-
+class DynamoTenantRepository(DynamoTable):
     def get(self, tenant_id: str) -> Tenant | None:
-        response = self._client.get_item(TableName=self._table, Key=to_item(keys.tenant_key(tenant_id)))
-        item = response.get("Item")
-        if not item:
-            return None
-        values = from_item(item)
-        return Tenant.model_validate(
-            {name: value for name, value in values.items() if name in _TENANT_FIELDS}
-        )
+        item = self._get(keys.tenant_key(tenant_id))
+        return model_from(Tenant, item) if item else None
 
     def _item(self, tenant: Tenant) -> dict[str, object]:
         return {**keys.tenant_key(tenant.id), "entity": "tenant", **tenant.model_dump(mode="json")}
