@@ -173,13 +173,12 @@ def _email_taken(email: str) -> DomainError:
     )
 
 
-def create_contact(
-    contacts: ContactRepository, actor: Actor, data: ContactCreate, default_language: Language
-) -> Contact:
+def new_contact(tenant_id: str, data: ContactCreate, default_language: Language) -> Contact:
+    """A contact as it starts: not registered, in its language or the tenant's."""
     now = utcnow()
-    contact = Contact(
+    return Contact(
         id=new_id(),
-        tenant_id=actor.tenant_id,
+        tenant_id=tenant_id,
         name=data.name,
         email=data.email,
         company=data.company,
@@ -187,6 +186,12 @@ def create_contact(
         created_at=now,
         updated_at=now,
     )
+
+
+def create_contact(
+    contacts: ContactRepository, actor: Actor, data: ContactCreate, default_language: Language
+) -> Contact:
+    contact = new_contact(actor.tenant_id, data, default_language)
     try:
         contacts.add(contact)
     except EmailTaken:

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, Protocol
 from pydantic import BaseModel, ValidationError
 
 from pforte.clock import is_id, new_id, utcnow
-from pforte.contacts import Contact, ContactCreate
+from pforte.contacts import Contact, ContactCreate, new_contact
 from pforte.errors import DomainError, ErrorCode, FieldError, not_found
 from pforte.fields import Language, Timestamp, email_key
 from pforte.identity import Actor, is_tenant_id
@@ -198,19 +198,7 @@ def import_contacts(
             report.skipped += 1
             continue
         seen.add(key)
-        now = utcnow()
-        pending.append(
-            Contact(
-                id=new_id(),
-                tenant_id=tenant_id,
-                name=data.name,
-                email=data.email,
-                company=data.company,
-                language=data.language or default_language,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        pending.append(new_contact(tenant_id, data, default_language))
         if len(pending) >= CHUNK_ROWS:
             flush()
     flush()

@@ -114,29 +114,25 @@ class DynamoJobRepository(DynamoTable):
                 raise ContactGone from None
             raise JobChanged from None
 
-    def all_of_contact(self, tenant_id: str, contact_id: str) -> list[Job]:
-        request: QueryInputTypeDef = {
+    def _jobs_query(self, tenant_id: str, contact_id: str) -> QueryInputTypeDef:
+        return {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
             "ExpressionAttributeValues": {
                 ":pk": {"S": keys.contact_partition(tenant_id, contact_id)},
                 ":prefix": {"S": keys.job_prefix()},
             },
-            "ConsistentRead": True,
         }
+
+    def all_of_contact(self, tenant_id: str, contact_id: str) -> list[Job]:
+        request = self._jobs_query(tenant_id, contact_id)
+        request["ConsistentRead"] = True
         return [model_from(Job, item) for item in self._query_all(request)]
 
     def of_contact(self, tenant_id: str, contact_id: str, after: str | None, limit: int) -> Page[Job]:
-        request: QueryInputTypeDef = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": keys.contact_partition(tenant_id, contact_id)},
-                ":prefix": {"S": keys.job_prefix()},
-            },
-            "ScanIndexForward": False,
-            "Limit": limit + 1,
-        }
+        request = self._jobs_query(tenant_id, contact_id)
+        request["ScanIndexForward"] = False
+        request["Limit"] = limit + 1
         if after is not None:
             request["ExclusiveStartKey"] = to_item(keys.job_key(tenant_id, contact_id, after))
         items = [model_from(Job, item) for item in self._client.query(**request).get("Items", [])]
