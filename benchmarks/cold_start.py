@@ -24,15 +24,19 @@ from infra.template import api_routes  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "11"))
 TARGET = 1.3
-# One representative request per function, and the clients it uses.
+# One representative request per API function: method, path, body, expected status, clients it uses.
 REQUESTS = {
-    "ContactsFunction": ("GET", "/contacts", ["dynamodb"]),
-    "TenantsFunction": ("GET", "/tenant", ["dynamodb"]),
+    "ContactsFunction": ("GET", "/contacts", None, 200, ["dynamodb"]),
+    "TenantsFunction": ("GET", "/tenant", None, 200, ["dynamodb"]),
+    "PublicFunction": ("POST", "/public/activations", {"token": "demo." + "x" * 43}, 410, ["dynamodb"]),
 }
 
 HANDLER_RUN = """
 import json, sys, time
 event = json.load(open(sys.argv[1]))
+# A fresh source address per run: ten failed activations from one would be rate limited.
+import random
+event["requestContext"]["identity"]["sourceIp"] = f"198.51.100.{random.randint(1, 254)}"
 class Context:
     function_name = "bench"; memory_limit_in_mb = 512; aws_request_id = "bench"
     invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:bench"
@@ -41,7 +45,7 @@ import importlib
 module = importlib.import_module(sys.argv[2])
 result = module.lambda_handler(event, Context())
 elapsed = time.perf_counter() - start
-assert result["statusCode"] == 200, result
+assert result["statusCode"] == int(sys.argv[3]), result
 print(json.dumps({"seconds": elapsed}), file=sys.stderr)
 """
 
@@ -82,11 +86,21 @@ def main() -> None:
         for route in api_routes():
             if REQUESTS.get(route.function, ())[:2] != (route.method, route.path):
                 continue
+            _, _, body, status, used_clients = REQUESTS[route.function]
             event_file = Path(scratch, f"{route.function}.json")
-            event_file.write_text(json.dumps(proxy_event(route, path=route.path, claims=claims)))
-            clients = ",".join(REQUESTS[route.function][2])
-            timed([HANDLER_RUN, str(event_file), route.module], env)  # warm the OS file cache and .pyc files
-            handler = [timed([HANDLER_RUN, str(event_file), route.module], env) for _ in range(RUNS)]
+            payload = json.dumps(body).encode() if body is not None else None
+            event = proxy_event(
+                route,
+                path=route.path,
+                claims=claims if route.authorized else None,
+                body=payload,
+                headers=[("Content-Type", "application/json")],
+            )
+            event_file.write_text(json.dumps(event))
+            clients = ",".join(used_clients)
+            args = [HANDLER_RUN, str(event_file), route.module, str(status)]
+            timed(args, env)  # warm the OS file cache and .pyc files
+            handler = [timed(args, env) for _ in range(RUNS)]
             baseline = [timed([BASELINE_RUN, clients], env) for _ in range(RUNS)]
             rows.append((route.function, statistics.median(handler), statistics.median(baseline)))
     moto.shutdown()
