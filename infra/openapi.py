@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from infra.template import FUNCTIONS_DIR, api_modules
+from infra.template import FUNCTIONS_DIR, api_modules, api_routes
 
 TITLE = "Pforte API"
 VERSION = "0.1.0"
@@ -59,21 +59,30 @@ def build_openapi() -> dict[str, Any]:
     for schema_name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(schema_name, None)
     schemas.update(_error_schemas())
+    public = {(route.method.lower(), route.path) for route in api_routes() if not route.authorized}
     for path, operations in paths.items():
-        for operation in operations.values():
+        for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             for status, response in list(responses.items()):
                 if status == "204":
                     response.pop("content", None)  # no body
                 elif "ResponseValidationError" in json.dumps(response):
                     del responses[status]
+                elif int(status) >= 400:
+                    # Declared by the route (pforte.api.errors): every error has our one shape.
+                    responses[status] = _error(response.get("description", ""))
             responses["500"] = _error("Something went wrong on our side (`internal_error`)")
             for status, description in _STANDARD_ERRORS.items():
-                responses[status] = _error(description)
+                if status in responses:
+                    responses[status]["description"] += f"; {description}"
+                else:
+                    responses[status] = _error(description)
+            if (method, path) in public:
+                operation["security"] = []  # reached through links, without a staff token
+                responses.pop("401", None)
+                responses.pop("403", None)
             if "{" in path or path == "/tenant":
                 responses["404"] = _error("No such resource in the caller's tenant (`not_found`)")
-            if operation.get("requestBody") and path.startswith("/contacts"):
-                responses.setdefault("409", _error("Conflict, e.g. `email_taken`"))
     return {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},

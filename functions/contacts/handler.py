@@ -28,10 +28,12 @@ from pforte.api import (
     accepted,
     create_app,
     created,
+    errors,
     prepare_event,
 )
 from pforte.bulk import BulkIds, BulkResults, BulkStatus
 from pforte.contacts import ContactCreate, ContactOut, ContactPage, ContactPatch, ContactQuery, ContactStatus
+from pforte.errors import ErrorCode
 from pforte.fields import Language
 from pforte.imports import ImportJobOut, ImportReport, UploadStarted
 from pforte.lifecycle import Action
@@ -58,7 +60,13 @@ def list_contacts(
     return ContactPage(items=[ContactOut.of(c) for c in page.items], next_cursor=encode_cursor(page.after))
 
 
-@app.post("/contacts", summary="Add a contact", tags=["contacts"], status_code=201)
+@app.post(
+    "/contacts",
+    summary="Add a contact",
+    tags=["contacts"],
+    status_code=201,
+    responses=errors(ErrorCode.EMAIL_TAKEN),
+)
 def create_contact(
     actor: CurrentActor, contacts: Contacts, tenants: Tenants, data: ContactCreate
 ) -> Response[ContactOut]:
@@ -74,7 +82,12 @@ def get_contact(actor: CurrentActor, contacts: Contacts, contact_id: str) -> Con
     return ContactOut.of(service.get_contact(contacts, actor, contact_id))
 
 
-@app.patch("/contacts/<contact_id>", summary="Change a contact", tags=["contacts"])
+@app.patch(
+    "/contacts/<contact_id>",
+    summary="Change a contact",
+    tags=["contacts"],
+    responses=errors(ErrorCode.EMAIL_TAKEN),
+)
 def update_contact(
     actor: CurrentActor, contacts: Contacts, contact_id: str, patch: ContactPatch
 ) -> ContactOut:
@@ -82,7 +95,11 @@ def update_contact(
 
 
 @app.delete(
-    "/contacts/<contact_id>", summary="Delete a contact and its jobs", tags=["contacts"], status_code=204
+    "/contacts/<contact_id>",
+    summary="Delete a contact and its jobs",
+    tags=["contacts"],
+    status_code=204,
+    responses=errors(ErrorCode.JOBS_IN_PROGRESS),
 )
 def delete_contact(
     actor: CurrentActor, contacts: Contacts, jobs: Jobs, logins: Logins, contact_id: str
@@ -110,6 +127,7 @@ def bulk_delete(
     summary="Mail the contact a new activation link (not registered or inactive)",
     tags=["status"],
     status_code=202,
+    responses=errors(ErrorCode.INVALID_TRANSITION),
 )
 def request_activation(
     actor: CurrentActor,
@@ -133,13 +151,21 @@ def _status_action(
 
 
 @app.post(
-    "/contacts/<contact_id>/activate", summary="Activate (inactive or deactivated → active)", tags=["status"]
+    "/contacts/<contact_id>/activate",
+    summary="Activate (inactive or deactivated → active)",
+    tags=["status"],
+    responses=errors(ErrorCode.INVALID_TRANSITION),
 )
 def activate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
     return _status_action(Action.ACTIVATE, contacts, logins, actor, contact_id)
 
 
-@app.post("/contacts/<contact_id>/deactivate", summary="Deactivate (active → deactivated)", tags=["status"])
+@app.post(
+    "/contacts/<contact_id>/deactivate",
+    summary="Deactivate (active → deactivated)",
+    tags=["status"],
+    responses=errors(ErrorCode.INVALID_TRANSITION),
+)
 def deactivate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
     return _status_action(Action.DEACTIVATE, contacts, logins, actor, contact_id)
 
@@ -148,6 +174,7 @@ def deactivate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_
     "/contacts/<contact_id>/identities",
     summary="Delete the login identity (active → not registered); the contact and its jobs stay",
     tags=["status"],
+    responses=errors(ErrorCode.INVALID_TRANSITION),
 )
 def delete_identities(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
     return _status_action(Action.DELETE_IDENTITIES, contacts, logins, actor, contact_id)
@@ -175,6 +202,7 @@ def import_template(actor: CurrentActor) -> Response[str]:
         "are skipped. `dry_run=true` reports without writing."
     ),
     tags=["import"],
+    responses=errors(ErrorCode.CSV_HEADER_INVALID, ErrorCode.PAYLOAD_TOO_LARGE),
 )
 def import_contacts(
     actor: CurrentActor,

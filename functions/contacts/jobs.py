@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from pforte import jobs as service
-from pforte.api import Contacts, CurrentActor, Jobs, created
+from pforte.api import Contacts, CurrentActor, Jobs, created, errors
+from pforte.errors import ErrorCode
 from pforte.jobs import JobCreate, JobOut, JobPage, JobPatch
 from pforte.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 
@@ -42,6 +43,11 @@ def get_job(actor: CurrentActor, jobs: Jobs, job_id: str) -> JobOut:
     return JobOut.of(service.get_job(jobs, actor, job_id))
 
 
-@router.patch("/jobs/<job_id>", summary="Move a job to another state", tags=["jobs"])
+@router.patch(
+    "/jobs/<job_id>",
+    summary="Move a job to another state",
+    tags=["jobs"],
+    responses=errors(ErrorCode.INVALID_TRANSITION),
+)
 def change_job(actor: CurrentActor, jobs: Jobs, job_id: str, patch: JobPatch) -> JobOut:
     return JobOut.of(service.change_job_state(jobs, actor, job_id, patch.state))

@@ -83,6 +83,14 @@ def error_response(
     )
 
 
+def errors(*codes: ErrorCode) -> dict[int, Any]:
+    """OpenAPI responses for the error codes a route may answer with (beyond the common ones)."""
+    by_status: dict[int, list[str]] = {}
+    for code in codes:
+        by_status.setdefault(STATUS_OF[code].value, []).append(f"`{code.value}`")
+    return {status: {"description": ", ".join(names)} for status, names in by_status.items()}
+
+
 def created(body: BaseModel, location: str) -> Response[Any]:
     """201 with the new resource and where it lives."""
     return Response(

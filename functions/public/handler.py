@@ -15,14 +15,21 @@ from pforte.api import (
     Logins,
     SourceAddress,
     create_app,
+    errors,
     prepare_event,
 )
+from pforte.errors import ErrorCode
 from pforte.observability import MetricUnit, instrumented, metrics
 
 app = create_app()
 
 
-@app.post("/public/activations", summary="Activate an account with the link from the mail", tags=["public"])
+@app.post(
+    "/public/activations",
+    summary="Activate an account with the link from the mail",
+    tags=["public"],
+    responses=errors(ErrorCode.TOKEN_INVALID, ErrorCode.WEAK_PASSWORD, ErrorCode.RATE_LIMITED),
+)
 def activate(
     contacts: Contacts,
     activations: Activations,
