@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
+from urllib.parse import quote_plus
 
 import boto3
 
@@ -161,7 +162,24 @@ def test_s3_test_events_and_url_encoded_keys_are_understood(
 ) -> None:
     sqs = boto3.client("sqs", region_name="eu-central-1")
     sqs.send_message(QueueUrl=aws.physical["ImportsQueue"], MessageBody=json.dumps({"Event": "s3:TestEvent"}))
-    assert queues.drain() >= 1  # consumed, not retried
+    started = start_upload(api)
+    key = started["upload"]["fields"]["key"]
+    s3().put_object(
+        Bucket=aws.physical["ImportsBucket"], Key=key, Body=b"name,email\nAnna,anna@example.com\n"
+    )
+    sqs.purge_queue(QueueUrl=aws.physical["ImportsQueue"])  # deliver our own notification instead
+    encoded = quote_plus(key)  # as S3 writes keys into notifications
+    assert encoded != key
+    event = {"Records": [{"s3": {"bucket": {"name": "b"}, "object": {"key": encoded, "size": 30}}}]}
+    sqs.send_message(QueueUrl=aws.physical["ImportsQueue"], MessageBody=json.dumps(event))
+    queues.drain()
+    assert api.get(f"/contacts/imports/{started['import_id']}").body["status"] == "succeeded"
+    assert (
+        sqs.get_queue_attributes(
+            QueueUrl=aws.physical["ImportsQueue"], AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+        == "0"
+    )
 
 
 def test_another_tenants_import_is_a_404(api: Api) -> None:
