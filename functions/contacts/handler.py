@@ -14,12 +14,12 @@ from pforte import contacts as service
 from pforte.activation import ActivationRequested
 from pforte.api import (
     Activations,
+    ContactDeletion,
     Contacts,
     CurrentActor,
     ImportJobs,
     Imports,
     ImportUploads,
-    Jobs,
     Logins,
     Mail,
     MailQueue,
@@ -101,11 +101,9 @@ def update_contact(
     status_code=204,
     responses=errors(ErrorCode.JOBS_IN_PROGRESS),
 )
-def delete_contact(
-    actor: CurrentActor, contacts: Contacts, jobs: Jobs, logins: Logins, contact_id: str
-) -> Response[None]:
+def delete_contact(actor: CurrentActor, ports: ContactDeletion, contact_id: str) -> Response[None]:
     """Deletes the contact with its jobs; 409 `jobs_in_progress` while one is processing."""
-    cascade.delete_contact(contacts, jobs, logins, actor, contact_id)
+    cascade.delete_contact(ports, actor, contact_id)
     metrics.add_metric(name="ContactDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204)
 
@@ -113,10 +111,8 @@ def delete_contact(
 @app.post(
     "/contacts/bulk-delete", summary="Delete up to 100 contacts, each all or nothing", tags=["contacts"]
 )
-def bulk_delete(
-    actor: CurrentActor, contacts: Contacts, jobs: Jobs, logins: Logins, request: BulkIds
-) -> BulkResults:
-    results = cascade.delete_contacts(contacts, jobs, logins, actor, request.ids)
+def bulk_delete(actor: CurrentActor, ports: ContactDeletion, request: BulkIds) -> BulkResults:
+    results = cascade.delete_contacts(ports, actor, request.ids)
     deleted = sum(1 for result in results if result.status is BulkStatus.DELETED)
     metrics.add_metric(name="ContactDeleted", unit=MetricUnit.Count, value=deleted)
     return BulkResults(results=results)

@@ -29,10 +29,12 @@ from pydantic import BaseModel
 
 from pforte.activation import ActivationRepository, FailedAttempts, MessageQueue
 from pforte.aws import clients
+from pforte.aws.files import S3JobFiles
 from pforte.aws.identities import CognitoLoginIdentities
 from pforte.aws.mailer import SesMailer
 from pforte.aws.queues import SqsQueue
 from pforte.aws.uploads import S3Uploads
+from pforte.cascade import Deletion
 from pforte.contacts import ContactRepository
 from pforte.errors import STATUS_OF, DomainError, ErrorCode, FieldError
 from pforte.identity import Actor, actor_from_claims, require_admin
@@ -288,6 +290,15 @@ def import_jobs() -> ImportJobRepository:
     return DynamoImportJobs(clients.dynamodb(), get_settings().table_name)
 
 
+def deletion() -> Deletion:
+    return Deletion(
+        contacts=contact_repository(),
+        jobs=job_repository(),
+        logins=login_identities(),
+        files=S3JobFiles(clients.s3(), get_settings().job_files_bucket),
+    )
+
+
 def source_address(request: Request) -> str:
     event = request.resolved_event
     if isinstance(event, APIGatewayProxyEvent):
@@ -312,5 +323,6 @@ SourceAddress = Annotated[str, Depends(source_address)]
 RawBody = Annotated[bytes, Depends(raw_body)]
 Imports = Annotated[ImportStore, Depends(import_store)]
 MailQueue = Annotated[MessageQueue, Depends(mail_queue)]
+ContactDeletion = Annotated[Deletion, Depends(deletion)]
 ImportUploads = Annotated[Uploads, Depends(import_uploads)]
 ImportJobs = Annotated[ImportJobRepository, Depends(import_jobs)]

@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pforte.bulk import BulkResult, BulkStatus, per_id
 from pforte.contacts import Contact, ContactRepository, ContactStatus, get_contact, with_retries
 from pforte.errors import DomainError, ErrorCode, FieldError
 from pforte.identity import Actor
-from pforte.jobs import JobRepository, JobState
+from pforte.jobs import JobFiles, JobRepository, JobState
 from pforte.lifecycle import LoginIdentities
 
 
-def delete_contact(
-    contacts: ContactRepository, jobs: JobRepository, logins: LoginIdentities, actor: Actor, contact_id: str
-) -> Contact:
+@dataclass(frozen=True)
+class Deletion:
+    """Everything a contact's delete reaches."""
+
+    contacts: ContactRepository
+    jobs: JobRepository
+    logins: LoginIdentities
+    files: JobFiles
+
+
+def delete_contact(ports: Deletion, actor: Actor, contact_id: str) -> Contact:
     """Delete the contact and its jobs in new, incoming or completed, all or nothing; refused with
     `jobs_in_progress`, changing nothing, while any of its jobs is processing.
 
     The login identity goes first: should the rest fail, the contact is still there to delete
-    again, whereas an identity left behind by a deleted contact could never be found again."""
+    again, whereas an identity left behind by a deleted contact could never be found again. The
+    jobs' files go last, once the jobs are gone for good."""
+    contacts, jobs, logins = ports.contacts, ports.jobs, ports.logins
 
     def attempt() -> Contact:
         # A contact left half-deleted by an interrupted large delete is finished here.
@@ -35,19 +46,12 @@ def delete_contact(
         if contact.status is not ContactStatus.NOT_REGISTERED:
             logins.delete(contact)
         contacts.remove(contact, its_jobs)
+        ports.files.delete_all(actor.tenant_id, [job.id for job in its_jobs])
         return contact
 
     return with_retries(attempt)
 
 
-def delete_contacts(
-    contacts: ContactRepository,
-    jobs: JobRepository,
-    logins: LoginIdentities,
-    actor: Actor,
-    ids: Sequence[str],
-) -> list[BulkResult]:
+def delete_contacts(ports: Deletion, actor: Actor, ids: Sequence[str]) -> list[BulkResult]:
     """Each contact all or nothing, independently of the others; one result per id, in order."""
-    return per_id(
-        ids, lambda contact_id: delete_contact(contacts, jobs, logins, actor, contact_id), BulkStatus.DELETED
-    )
+    return per_id(ids, lambda contact_id: delete_contact(ports, actor, contact_id), BulkStatus.DELETED)

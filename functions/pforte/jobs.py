@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -72,6 +73,16 @@ class JobOut(BaseModel):
 class JobPage(BaseModel):
     items: list[JobOut]
     next_cursor: str | None
+
+
+def files_prefix(tenant_id: str, job_id: str) -> str:
+    """Where a job's files live in the job-files bucket (input.pdf, model.json, support/...)."""
+    return f"tenants/{tenant_id}/jobs/{job_id}/"
+
+
+class JobFiles(Protocol):
+    def delete_all(self, tenant_id: str, job_ids: Sequence[str]) -> None:
+        """Remove every file of these jobs; nothing to do for a job without files."""
 
 
 class JobChanged(Exception):

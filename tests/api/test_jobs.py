@@ -212,3 +212,20 @@ def test_bulk_delete_takes_1_to_100_ids(api: Api, ids: Any) -> None:
     response = api.post("/contacts/bulk-delete", {"ids": ids})
     assert response.status == 422
     assert response.body["error"]["details"][0]["field"].startswith("ids")
+
+
+def test_deleting_a_contact_removes_its_jobs_files_and_no_one_elses(api: Api, aws: Any) -> None:
+    import boto3
+
+    s3 = boto3.client("s3", region_name="eu-central-1")
+    bucket = aws.physical["JobFilesBucket"]
+    anna, ben = contact(api, "anna@example.com"), contact(api, "ben@example.com")
+    annas, bens = job(api, anna), job(api, ben)
+    for job_id in (annas["id"], bens["id"]):
+        for name in ("input.pdf", "model.json", "support/logo.png"):
+            s3.put_object(Bucket=bucket, Key=f"tenants/acme/jobs/{job_id}/{name}", Body=b"x")
+    assert api.delete(f"/contacts/{anna}").status == 204
+    left = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert sorted(left) == sorted(
+        f"tenants/acme/jobs/{bens['id']}/{n}" for n in ("input.pdf", "model.json", "support/logo.png")
+    )
