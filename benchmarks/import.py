@@ -80,7 +80,7 @@ else:
     report = imports.import_contacts(store, "bench", imports.read_rows(lambda: open(path, "rb")), Language.DE)
     elapsed = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"imported": report.imported, "errors": report.error_count, "write_calls": calls["write"],
+print(json.dumps({"imported": report.imported, "errors": report.failed_rows, "write_calls": calls["write"],
                   "read_calls": calls["read"], "seconds": elapsed, "peak_kb": peak, "baseline_kb": baseline}))
 """
 

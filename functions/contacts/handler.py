@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -26,6 +26,7 @@ from pforte.api import (
     RawBody,
     Tenants,
     accepted,
+    accepted_at,
     create_app,
     created,
     errors,
@@ -190,27 +191,40 @@ def import_template(actor: CurrentActor) -> Response[str]:
 
 @app.post(
     "/contacts/imports",
-    summary="Import contacts from a CSV body (up to 4 MB; larger files through an upload)",
+    summary="Import contacts from a CSV body (up to 4 MB)",
     description=(
         "Send the file as the body (`Content-Type: text/csv`). `,` or `;`, UTF-8 (with or without "
         "BOM) or Windows-1252, header names in English or German. Every good row is imported as "
         "`not_registered`; bad rows are reported by line and field; known and repeated addresses "
-        "are skipped. `dry_run=true` reports without writing."
+        "are skipped. `dry_run=true` reports without writing. Up to 2000 rows the answer is the "
+        "report (200); a longer file is imported in the background: 202 with the import to follow "
+        "at `GET /contacts/imports/{import_id}`."
     ),
     tags=["import"],
-    responses=errors(ErrorCode.CSV_HEADER_INVALID, ErrorCode.PAYLOAD_TOO_LARGE),
+    responses={
+        **errors(ErrorCode.CSV_HEADER_INVALID, ErrorCode.CSV_INVALID, ErrorCode.PAYLOAD_TOO_LARGE),
+        202: {
+            "description": "Imported in the background",
+            "content": {"application/json": {"model": ImportJobOut}},
+        },
+    },
 )
 def import_contacts(
     actor: CurrentActor,
     store: Imports,
+    jobs: ImportJobs,
+    uploads: ImportUploads,
     tenants: Tenants,
     body: RawBody,
     dry_run: Annotated[bool, Query(description="Validate and report, write nothing")] = False,
-) -> ImportReport:
-    report = imports.import_csv(store, tenants, actor, body, dry_run=dry_run)
+) -> Response[ImportReport | ImportJobOut]:
+    result = imports.import_csv(store, jobs, uploads, tenants, actor, body, dry_run=dry_run)
+    if isinstance(result, imports.ImportJob):
+        out = ImportJobOut.of(result)
+        return accepted_at(out, f"/contacts/imports/{result.id}")
     if not dry_run:
-        metrics.add_metric(name="ContactImported", unit=MetricUnit.Count, value=report.imported)
-    return report
+        metrics.add_metric(name="ContactImported", unit=MetricUnit.Count, value=result.imported)
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=result)
 
 
 @app.post(

@@ -12,6 +12,9 @@ from pforte import imports
 from pforte.api import import_jobs, import_store, import_uploads, tenant_repository
 from pforte.observability import MetricUnit, logger, metrics, sqs_worker
 
+# The queue's maxReceiveCount in template.yaml: the last delivery fails the import for good.
+MAX_RECEIVES = 3
+
 
 def handle_record(record: SQSRecord) -> None:
     """One SQS message: an S3 notification with one or more created objects."""
@@ -22,7 +25,13 @@ def handle_record(record: SQSRecord) -> None:
         key = unquote_plus(entry["s3"]["object"]["key"])  # keys arrive URL-encoded
         size = int(entry["s3"]["object"].get("size", 0))
         job = imports.run_uploaded_import(
-            import_jobs(), import_store(), import_uploads(), tenant_repository(), key, size
+            import_jobs(),
+            import_store(),
+            import_uploads(),
+            tenant_repository(),
+            key,
+            size,
+            final_attempt=int(record.attributes.approximate_receive_count) >= MAX_RECEIVES,
         )
         if job is None:
             logger.info("Nothing to import", extra={"key": key})

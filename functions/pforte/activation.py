@@ -129,7 +129,7 @@ def request_activation(
     """Mail the contact a new activation link; the link is stored before the mail goes out."""
     contact = get_contact(contacts, actor, contact_id)
     if contact.status not in REQUESTABLE_FROM:
-        raise invalid_transition(contact, "send an activation request")
+        raise invalid_transition(contact, "request_activation")
     tenant = get_tenant(tenants, actor)
     now = utcnow()
     token = ActivationToken.new(tenant.id)
@@ -185,8 +185,12 @@ def activate(
         try:
             logins.create(contact, request.password)
         except WeakPassword as error:
+            logins.delete(contact)  # nothing half-made stays behind; the link stays usable
             raise weak_password(error) from None
     if not activations.consume(link, with_status(contact, ContactStatus.ACTIVE), previous=contact):
+        # The link was used or replaced meanwhile: the login made for it must not outlive it.
+        if contact.status is ContactStatus.NOT_REGISTERED:
+            logins.delete(contact)
         raise token_invalid()
     return Activated(status=ContactStatus.ACTIVE)
 
@@ -213,7 +217,7 @@ def queue_activation_requests(
     def check(contact_id: str) -> None:
         contact = get_contact(contacts, actor, contact_id)
         if contact.status not in REQUESTABLE_FROM:
-            raise invalid_transition(contact, "send an activation request")
+            raise invalid_transition(contact, "request_activation")
         messages.append(
             QueuedActivation(
                 request_id=new_id(),

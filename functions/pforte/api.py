@@ -108,6 +108,16 @@ def accepted(body: BaseModel) -> Response[Any]:
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
 
 
+def accepted_at(body: BaseModel, location: str) -> Response[Any]:
+    """202 with where to follow the work."""
+    return Response(
+        status_code=202,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers={"Location": location},
+    )
+
+
 def _field_path(location: Sequence[Any]) -> str:
     parts = [str(part) for part in location]
     if parts and parts[0] in _LOCATIONS and len(parts) > 1:

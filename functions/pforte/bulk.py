@@ -40,14 +40,15 @@ class BulkResults(BaseModel):
 
 
 def per_id(ids: Sequence[str], action: Callable[[str], object], done: BulkStatus) -> list[BulkResult]:
-    """Run `action` for each id on its own; a domain error fails that id only. One result per id."""
-    results = []
-    for item_id in ids:
+    """Run `action` once for each distinct id; a domain error fails that id only. One result per
+    id as given (a repeated id repeats its result)."""
+    outcome: dict[str, BulkResult] = {}
+    for item_id in dict.fromkeys(ids):
         try:
             action(item_id)
         except DomainError as error:
             failure = BulkError(code=error.code, message=error.message)
-            results.append(BulkResult(id=item_id, status=BulkStatus.FAILED, error=failure))
+            outcome[item_id] = BulkResult(id=item_id, status=BulkStatus.FAILED, error=failure)
         else:
-            results.append(BulkResult(id=item_id, status=done))
-    return results
+            outcome[item_id] = BulkResult(id=item_id, status=done)
+    return [outcome[item_id] for item_id in ids]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pforte.bulk import BulkResult, BulkStatus, per_id
-from pforte.contacts import Contact, ContactRepository, ContactStatus, get_contact, with_retries
+from pforte.contacts import Contact, ContactRepository, get_contact, with_retries
 from pforte.errors import DomainError, ErrorCode, FieldError
 from pforte.identity import Actor
 from pforte.jobs import JobFiles, JobRepository, JobState
@@ -43,8 +43,7 @@ def delete_contact(ports: Deletion, actor: Actor, contact_id: str) -> Contact:
                 "The contact has jobs that are being processed; delete it when they are done.",
                 [FieldError(f"jobs.{job.id}", "This job is being processed.") for job in busy],
             )
-        if contact.status is not ContactStatus.NOT_REGISTERED:
-            logins.delete(contact)
+        logins.delete(contact)  # whatever the status says: an identity may exist all the same
         contacts.remove(contact, its_jobs)
         ports.files.delete_all(actor.tenant_id, [job.id for job in its_jobs])
         return contact

@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
     WEAK_PASSWORD = "weak_password"
     CSV_HEADER_INVALID = "csv_header_invalid"
+    CSV_INVALID = "csv_invalid"
     TOKEN_INVALID = "token_invalid"
     LINK_EXPIRED = "link_expired"
     FILE_TOO_LARGE = "file_too_large"
@@ -45,6 +46,7 @@ STATUS_OF: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.IDEMPOTENCY_CONFLICT: HTTPStatus.CONFLICT,
     ErrorCode.WEAK_PASSWORD: HTTPStatus.UNPROCESSABLE_ENTITY,
     ErrorCode.CSV_HEADER_INVALID: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ErrorCode.CSV_INVALID: HTTPStatus.UNPROCESSABLE_ENTITY,
     ErrorCode.TOKEN_INVALID: HTTPStatus.GONE,
     ErrorCode.LINK_EXPIRED: HTTPStatus.GONE,
     ErrorCode.FILE_TOO_LARGE: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,

@@ -30,6 +30,7 @@ TEMPLATE_CSV = (
     "name,email,company,language\r\nErika Mustermann,erika.mustermann@example.com,Musterdruck GmbH,de\r\n"
 )
 MAX_REPORTED_ERRORS = 1000
+MAX_HEADER_CHARS = 64 * 1024
 CHUNK_ROWS = 500
 
 _HEADERS = {
@@ -61,8 +62,8 @@ class ImportReport(BaseModel):
     imported: int = 0
     skipped: int = 0
     errors: list[RowError] = []
-    # More errors than MAX_REPORTED_ERRORS: the first ones are listed, all are counted.
-    error_count: int = 0
+    # Rows not imported for their errors; `errors` lists the first MAX_REPORTED_ERRORS field errors.
+    failed_rows: int = 0
     dry_run: bool = False
 
 
@@ -78,20 +79,39 @@ def header_invalid(message: str) -> DomainError:
     return DomainError(ErrorCode.CSV_HEADER_INVALID, message, [FieldError("header", message)])
 
 
-def _encoding(open_bytes: Callable[[], BinaryIO]) -> str:
-    """UTF-8 (with or without BOM) if the whole file is UTF-8, Windows-1252 otherwise.
-
-    Read once through, incrementally: a file in S3 is never held in memory.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def _decodes_as(open_bytes: Callable[[], BinaryIO], encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
     with open_bytes() as source:
         try:
             while chunk := source.read(1 << 16):
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8-sig"
+            return False
+    return True
+
+
+def _encoding(open_bytes: Callable[[], BinaryIO]) -> str:
+    """UTF-8 (with or without BOM) if the whole file is UTF-8, else Windows-1252, else Latin-1
+    (which reads any byte: what is no text then fails row by row, as control characters).
+
+    Read through incrementally: a file in S3 is never held in memory.
+    """
+    for encoding in ("utf-8-sig", "cp1252"):
+        if _decodes_as(open_bytes, encoding):
+            return encoding
+    return "latin-1"
+
+
+def csv_invalid(line: int, reason: str) -> DomainError:
+    message = f"The file cannot be read as CSV from line {line} on: {reason}."
+    return DomainError(ErrorCode.CSV_INVALID, message, [FieldError("file", message)])
+
+
+def _delimiter(header: str) -> str:
+    """`;` or `,`, whichever splits the header line into more columns (quotes respected)."""
+    counts = {d: len(next(csv.reader([header], delimiter=d), [])) for d in (";", ",")}
+    return ";" if counts[";"] > counts[","] else ","
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -121,25 +141,35 @@ Row = tuple[int, dict[str, str | Language]]
 
 
 def read_rows(open_bytes: Callable[[], BinaryIO]) -> Iterator[Row]:
-    """(physical line of the row's start, field → value) for every non-empty row; line 1 is the header."""
+    """(physical line of the row's start, field → value) for every non-empty row; line 1 is the
+    header (after Excel's optional `sep=;` line)."""
     encoding = _encoding(open_bytes)
     with open_bytes() as source:
         text = io.TextIOWrapper(source, encoding=encoding, newline="")
-        first = text.readline()
+        first, offset = text.readline(MAX_HEADER_CHARS), 0
+        if first.lower().startswith(("sep=", "\ufeffsep=")):
+            delimiter = first.strip().strip("\ufeff")[4:5] or ","
+            first, offset = text.readline(MAX_HEADER_CHARS), 1
+        elif first.strip():
+            delimiter = _delimiter(first)
         if not first.strip():
             raise header_invalid("The file is empty.")
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        reader = csv.reader(_prepend(first, text), delimiter=delimiter)
-        columns = _columns(next(reader))
-        line = reader.line_num
-        for record in reader:
-            start, line = line + 1, reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            yield (
-                start,
-                {field: record[index] if index < len(record) else "" for field, index in columns.items()},
-            )
+        if not first.endswith(("\n", "\r")) and len(first) >= MAX_HEADER_CHARS:
+            raise header_invalid("The header line is too long.")
+        reader = csv.reader(_prepend(first, text), delimiter=delimiter, strict=False)
+        try:
+            columns = _columns(next(reader))
+            line = reader.line_num
+            for record in reader:
+                start, line = line + 1, reader.line_num
+                if not any(cell.strip() for cell in record):
+                    continue
+                yield (
+                    start + offset,
+                    {field: record[index] if index < len(record) else "" for field, index in columns.items()},
+                )
+        except csv.Error as error:  # a field past the size limit, a NUL byte
+            raise csv_invalid(reader.line_num + offset, str(error)) from None
 
 
 def _prepend(first: str, rest: io.TextIOWrapper) -> Iterator[str]:
@@ -189,7 +219,7 @@ def import_contacts(
         try:
             data = ContactCreate.model_validate(values)
         except ValidationError as error:
-            report.error_count += 1
+            report.failed_rows += 1
             room = MAX_REPORTED_ERRORS - len(report.errors)
             report.errors += _row_errors(line, error)[: max(room, 0)]
             continue
@@ -203,25 +233,6 @@ def import_contacts(
             flush()
     flush()
     return report
-
-
-MAX_INLINE_BYTES = 4 * 1024 * 1024  # base64 in the Lambda event must stay under its 6 MB
-
-
-def import_csv(
-    store: ImportStore, tenants: TenantRepository, actor: Actor, data: bytes, *, dry_run: bool = False
-) -> ImportReport:
-    """Import a CSV sent with the request; larger files go through an upload."""
-    if len(data) > MAX_INLINE_BYTES:
-        raise DomainError(
-            ErrorCode.PAYLOAD_TOO_LARGE,
-            "Files over 4 MB are imported through an upload: POST /contacts/imports/uploads.",
-        )
-    tenant = tenants.get(actor.tenant_id)
-    default_language = tenant.default_language if tenant else Language.DE
-    return import_contacts(
-        store, actor.tenant_id, read_rows(lambda: io.BytesIO(data)), default_language, dry_run=dry_run
-    )
 
 
 # --- larger files: uploaded to S3, imported in the background -----------------------------------
@@ -245,6 +256,7 @@ class ImportJob(BaseModel):
     total_rows: int | None = None
     report: ImportReport | None = None
     error: str | None = None
+    dry_run: bool = False
     created_at: datetime
     updated_at: datetime
 
@@ -256,6 +268,7 @@ class ImportJob(BaseModel):
 class ImportJobOut(BaseModel):
     id: str
     status: ImportStatus
+    dry_run: bool
     processed_rows: int
     total_rows: int | None
     report: ImportReport | None
@@ -293,11 +306,16 @@ class ImportJobRepository(Protocol):
         self, job: ImportJob, status: ImportStatus, report: ImportReport | None, error: str | None
     ) -> None: ...
 
+    def reopen(self, job: ImportJob) -> None:
+        """Back from running to awaiting its file, so that the redelivered notification runs it again."""
+
 
 class Uploads(Protocol):
     def presigned_post(self, key: str, max_bytes: int, content_type: str) -> dict[str, Any]: ...
 
     def open(self, key: str) -> BinaryIO: ...
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
     def delete(self, key: str) -> None: ...
 
@@ -315,10 +333,17 @@ def parse_upload_key(key: str) -> tuple[str, str] | None:
     return (tenant_id, import_id) if is_tenant_id(tenant_id) and is_id(import_id) else None
 
 
-def start_upload(jobs: ImportJobRepository, uploads: Uploads, actor: Actor) -> UploadStarted:
+def _new_job(jobs: ImportJobRepository, actor: Actor, dry_run: bool) -> ImportJob:
     now = utcnow()
-    job = ImportJob(id=new_id(), tenant_id=actor.tenant_id, created_at=now, updated_at=now)
+    job = ImportJob(id=new_id(), tenant_id=actor.tenant_id, dry_run=dry_run, created_at=now, updated_at=now)
     jobs.add(job)
+    return job
+
+
+def start_upload(
+    jobs: ImportJobRepository, uploads: Uploads, actor: Actor, *, dry_run: bool = False
+) -> UploadStarted:
+    job = _new_job(jobs, actor, dry_run)
     form = uploads.presigned_post(job.object_key, MAX_UPLOAD_BYTES, CSV_CONTENT_TYPE)
     return UploadStarted(import_id=job.id, upload=UploadForm.model_validate(form), max_bytes=MAX_UPLOAD_BYTES)
 
@@ -337,8 +362,13 @@ def run_uploaded_import(
     tenants: TenantRepository,
     key: str,
     size: int,
+    *,
+    final_attempt: bool = True,
 ) -> ImportJob | None:
-    """Import an uploaded file once; a repeated notification for it changes nothing."""
+    """Import an uploaded file once; a repeated notification for it changes nothing.
+
+    A failure the file explains ends the import as failed, with the reason. An unexpected one
+    reopens it for the next delivery of the notification, and fails it on the last."""
     found = parse_upload_key(key)
     job = jobs.get(*found) if found else None
     if job is None or job.status is not ImportStatus.AWAITING_UPLOAD or not jobs.start(job):
@@ -357,10 +387,55 @@ def run_uploaded_import(
             job.tenant_id,
             read_rows(lambda: uploads.open(key)),
             tenant.default_language if tenant else Language.DE,
+            dry_run=job.dry_run,
             on_progress=lambda processed: jobs.progress(job, processed, total),
         )
     except DomainError as error:
         jobs.finish(job, ImportStatus.FAILED, None, error.message)
         return job
+    except Exception:
+        if final_attempt:
+            jobs.finish(
+                job, ImportStatus.FAILED, None, "The import stopped unexpectedly; upload the file again."
+            )
+        else:
+            jobs.reopen(job)
+        raise
     jobs.finish(job, ImportStatus.SUCCEEDED, report, None)
     return job
+
+
+# --- small files: imported within the request ----------------------------------------------------
+
+MAX_INLINE_BYTES = 4 * 1024 * 1024  # base64 in the Lambda event must stay under its 6 MB
+# More rows than this would not be written within API Gateway's 29 seconds: imported in the background.
+MAX_INLINE_ROWS = 2000
+
+
+def import_csv(
+    store: ImportStore,
+    jobs: ImportJobRepository,
+    uploads: Uploads,
+    tenants: TenantRepository,
+    actor: Actor,
+    data: bytes,
+    *,
+    dry_run: bool = False,
+) -> ImportReport | ImportJob:
+    """Import a CSV sent with the request: a report when done at once; for a file too long to
+    finish within the request, the background import it was handed to."""
+    if len(data) > MAX_INLINE_BYTES:
+        raise DomainError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            "Files over 4 MB are imported through an upload: POST /contacts/imports/uploads.",
+        )
+    rows = sum(1 for _ in read_rows(lambda: io.BytesIO(data)))
+    if rows > MAX_INLINE_ROWS:
+        job = _new_job(jobs, actor, dry_run)
+        uploads.put(job.object_key, data, CSV_CONTENT_TYPE)  # its arrival starts the import
+        return job
+    tenant = tenants.get(actor.tenant_id)
+    default_language = tenant.default_language if tenant else Language.DE
+    return import_contacts(
+        store, actor.tenant_id, read_rows(lambda: io.BytesIO(data)), default_language, dry_run=dry_run
+    )

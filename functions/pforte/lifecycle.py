@@ -61,17 +61,28 @@ RESULT: dict[Action, ContactStatus] = {
 }
 
 
+_REFUSED = {
+    "activate": "be activated",
+    "deactivate": "be deactivated",
+    "delete_identities": "lose its login identity",
+    "request_activation": "get an activation request",
+}
+
+PASSWORD_RULES = "At least 10 characters, with upper and lower case letters and a digit."
+
+
 def invalid_transition(contact: Contact, action: str) -> DomainError:
     return DomainError(
         ErrorCode.INVALID_TRANSITION,
-        f"This is not possible for a contact in status {contact.status}: {action.replace('_', ' ')}.",
+        f"A contact in status {contact.status} cannot {_REFUSED[action]}.",
         [FieldError("status", str(contact.status))],
     )
 
 
 def weak_password(error: WeakPassword) -> DomainError:
+    # The pool's own wording stays in the logs; customers get the rules.
     return DomainError(
-        ErrorCode.WEAK_PASSWORD, "The password is too weak.", [FieldError("password", error.reason)]
+        ErrorCode.WEAK_PASSWORD, "The password is too weak.", [FieldError("password", PASSWORD_RULES)]
     )
 
 
@@ -93,9 +104,7 @@ def change_status(
     def attempt() -> Contact:
         contact = get_contact(contacts, actor, contact_id)
         if contact.status not in ALLOWED_FROM[action]:
-            raise invalid_transition(
-                contact, {"activate": "activated"}.get(action, f"{action}d").replace("_", " ")
-            )
+            raise invalid_transition(contact, action)
         identity_step[action](contact)
         changed = with_status(contact, RESULT[action])
         contacts.replace(changed, previous=contact)

@@ -100,10 +100,15 @@ class QueueRunner:
                 continue
             handled += len(messages)
             lock = self._locks.get(consumer.function) or threading.Lock()
-            with lock:
-                result = self._handler(consumer)(
-                    _sqs_event(consumer, messages), lambda_context(consumer.function)
-                )
+            try:
+                with lock:
+                    result = self._handler(consumer)(
+                        _sqs_event(consumer, messages), lambda_context(consumer.function)
+                    )
+            except Exception as error:
+                # As on Lambda: the whole batch comes back after its visibility timeout.
+                print(f"{consumer.function}: {error!r}", flush=True)
+                continue
             failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
             done = [m for m in messages if m["MessageId"] not in failed]
             if done:

@@ -188,3 +188,45 @@ def test_an_activated_then_reset_contact_can_be_invited_again(api: Api, logins: 
     assert api.request("DELETE", f"/contacts/{contact_id}/identities").status == 200
     assert activate(api, invite(api, contact_id), password="Another-Pass-99").status == 200
     assert logins.state("acme", contact_id) == AGREEING_IDENTITY["active"]
+
+
+def test_a_weak_password_leaves_no_login_behind(api: Api, logins: Logins) -> None:
+    contact_id = contact_in(api, "not_registered")
+    assert activate(api, invite(api, contact_id), password="weak").status == 422
+    assert logins.state("acme", contact_id) is None
+
+
+def test_a_link_replaced_while_it_is_being_used_leaves_no_login(
+    api: Api, logins: Logins, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pforte.aws.identities import CognitoLoginIdentities
+
+    contact_id = contact_in(api, "not_registered")
+    token = invite(api, contact_id)
+    original = CognitoLoginIdentities.create
+
+    def staff_resend_meanwhile(self: Any, contact: Any, password: str) -> None:
+        original(self, contact, password)
+        api.post(f"/contacts/{contact_id}/activation-request")
+
+    monkeypatch.setattr(CognitoLoginIdentities, "create", staff_resend_meanwhile)
+    assert activate(api, token).status == 410
+    assert api.get(f"/contacts/{contact_id}").body["status"] == "not_registered"
+    assert logins.state("acme", contact_id) is None
+
+
+def test_changing_the_email_cancels_the_link_sent_to_the_old_one(api: Api) -> None:
+    contact_id = contact_in(api, "not_registered")
+    token = invite(api, contact_id)
+    assert api.patch(f"/contacts/{contact_id}", {"email": "new@example.com"}).status == 200
+    assert activate(api, token).status == 410
+    assert activate(api, invite(api, contact_id)).status == 200
+
+
+def test_refusals_say_what_was_refused(api: Api) -> None:
+    contact_id = contact_in(api, "not_registered")
+    response = api.request("DELETE", f"/contacts/{contact_id}/identities")
+    assert (
+        response.body["error"]["message"]
+        == "A contact in status not_registered cannot lose its login identity."
+    )

@@ -186,3 +186,55 @@ def test_another_tenants_import_is_a_404(api: Api) -> None:
     started = start_upload(api)
     assert api.as_("globex").get(f"/contacts/imports/{started['import_id']}").status == 404
     assert api.get("/contacts/imports/nonsense").status == 404
+
+
+def test_repeated_ids_in_a_bulk_request_send_one_mail(api: Api, queues: QueueRunner) -> None:
+    anna = contact_in(api, "not_registered")
+    results = api.post("/contacts/activation-requests", {"ids": [anna, anna]}).body["results"]
+    assert [r["status"] for r in results] == ["queued", "queued"]
+    queues.drain()
+    assert len(sent_mail("anna@example.com")) == 1
+
+
+def test_a_long_inline_file_is_imported_in_the_background(api: Api, queues: QueueRunner) -> None:
+    data = "name,email\n" + "".join(f"P{i},p{i}@example.com\n" for i in range(2500))
+    response = api.request("POST", "/contacts/imports", raw_body=data, headers={"Content-Type": "text/csv"})
+    assert response.status == 202
+    assert response.headers["Location"] == f"/contacts/imports/{response.body['id']}"
+    queues.drain()
+    job = api.get(f"/contacts/imports/{response.body['id']}").body
+    assert (job["status"], job["report"]["imported"]) == ("succeeded", 2500)
+
+
+def test_an_unexpected_failure_is_retried_and_the_last_one_fails_the_import(
+    api: Api, queues: QueueRunner, aws: LocalResources, monkeypatch: Any
+) -> None:
+    from pforte import imports
+
+    original = imports.import_contacts
+    failures = {"left": 1}
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("DynamoDB had a bad moment")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "import_contacts", flaky)
+    monkeypatch.setattr("infra.local.queues.LOCAL_RETRY_SECONDS", 0)
+    started = start_upload(api)
+    upload(aws, started, b"name,email\nAnna,anna@example.com\n")
+    for _ in range(5):
+        queues.drain()
+    assert api.get(f"/contacts/imports/{started['import_id']}").body["status"] == "succeeded"
+
+    failures["left"] = 99
+    doomed = start_upload(api)
+    upload(aws, doomed, b"name,email\nBen,ben@example.com\n")
+    for _ in range(5):
+        queues.drain()
+    job = api.get(f"/contacts/imports/{doomed['import_id']}").body
+    assert (job["status"], job["error"]) == (
+        "failed",
+        "The import stopped unexpectedly; upload the file again.",
+    )

@@ -40,7 +40,7 @@ def test_a_plain_file_imports_every_row_as_not_registered(api: Api) -> None:
         api, "name,email,company,language\nAnna,anna@example.com,ACME,en\nBen,ben@example.com,,\n"
     )
     assert response.status == 200
-    assert response.body == {"imported": 2, "skipped": 0, "errors": [], "error_count": 0, "dry_run": False}
+    assert response.body == {"imported": 2, "skipped": 0, "errors": [], "failed_rows": 0, "dry_run": False}
     stored = contacts(api)
     assert stored["anna@example.com"]["company"] == "ACME"
     assert stored["anna@example.com"]["language"] == "en"
@@ -111,7 +111,7 @@ def test_bad_rows_are_reported_by_physical_line_and_import_nothing(api: Api) -> 
         (4, "email", "invalid_email"),
         (7, "language", "invalid_language"),
     ]
-    assert report["error_count"] == 3
+    assert report["failed_rows"] == 3
     assert set(contacts(api)) == {"anna@example.com", "dora@example.com"}
 
 
@@ -150,3 +150,34 @@ def test_files_over_4_mb_are_sent_to_the_upload_path(api: Api) -> None:
     assert response.status == 413
     assert response.error_code == "payload_too_large"
     assert "/contacts/imports/uploads" in response.body["error"]["message"]
+
+
+def test_bytes_no_code_page_defines_fail_their_row_not_the_request(api: Api) -> None:
+    report = upload(api, b"name,email\n\x81bc,a@example.com\nBen,ben@example.com\n").body
+    assert report["imported"] == 1
+    assert [(e["line"], e["field"]) for e in report["errors"]] == [(2, "name")]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'name,email\n"' + b"A" * 140_000 + b'",x@example.com\n',  # a field past the CSV limit
+        b"name,email\n" + b"x" * 2_000_000 + b"\n",  # one huge line
+    ],
+)
+def test_files_csv_cannot_read_are_a_422(api: Api, data: bytes) -> None:
+    response = upload(api, data)
+    assert response.status == 422
+    assert response.error_code in {"csv_invalid", "csv_header_invalid"}
+
+
+def test_a_header_long_beyond_reason_is_refused(api: Api) -> None:
+    response = upload(api, b"name,email," + b"x" * 200_000 + b"\nA,a@example.com\n")
+    assert (response.status, response.error_code) == (422, "csv_header_invalid")
+
+
+def test_quoted_header_cells_and_excels_sep_line(api: Api) -> None:
+    assert upload(api, 'Name;E-Mail;"Firma, Abteilung"\nAnna;anna@example.com;ACME\n').body["imported"] == 1
+    report = upload(api, "sep=,\r\nName,E-Mail\r\nBen,ben@example.com\r\nBad,nope\r\n").body
+    assert report["imported"] == 1
+    assert [e["line"] for e in report["errors"]] == [4]

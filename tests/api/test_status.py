@@ -172,3 +172,12 @@ def test_usernames_are_per_tenant(api: Api) -> None:
     contact = contact_repository().get("acme", contact_id)
     assert contact is not None
     assert username(contact) == f"acme.{contact_id}"
+
+
+def test_deleting_a_contact_removes_a_login_whatever_its_status_says(api: Api, logins: Logins) -> None:
+    contact_id = contact_in(api, "not_registered")
+    contact = contact_repository().get("acme", contact_id)
+    assert contact is not None
+    login_identities().create(contact, "Passw0rd-long")  # left behind by some earlier failure
+    assert api.delete(f"/contacts/{contact_id}").status == 204
+    assert logins.state("acme", contact_id) is None

@@ -53,5 +53,8 @@ class S3Uploads:
         body = self._client.get_object(Bucket=self._bucket, Key=key)["Body"]
         return io.BufferedReader(_Readable(body), buffer_size=1 << 16)
 
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)
+
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self._bucket, Key=key)

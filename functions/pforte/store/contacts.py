@@ -161,6 +161,15 @@ class DynamoContactRepository(DynamoTable):
         if contact.email_key != previous.email_key:
             parts += [self._release_email(previous), self._claim_email(contact)]
             claim_at = 2
+            # A link mailed to the old address must not activate the account for the new one.
+            parts.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": to_item(keys.activation_link_key(contact.tenant_id, contact.id)),
+                    }
+                }
+            )
         self._transact(parts, email_claim_at=claim_at)
 
     def _dependents(self, contact: Contact) -> list[dict[str, Any]]:

@@ -97,6 +97,9 @@ class DynamoImportJobs(DynamoTable):
         item = self._get(keys.import_key(tenant_id, import_id))
         return model_from(ImportJob, item) if item else None
 
+    def reopen(self, job: ImportJob) -> None:
+        self._update(job, {"status": ImportStatus.AWAITING_UPLOAD.value})
+
     def _update(self, job: ImportJob, values: dict[str, Any], condition: str | None = None) -> None:
         values = {**values, "updated_at": iso(utcnow())}
         present = {name: value for name, value in values.items() if value is not None}
