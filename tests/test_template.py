@@ -95,3 +95,10 @@ def test_exports_expire_and_buckets_are_private_and_encrypted() -> None:
         assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     rules = buckets["ExportsBucket"]["LifecycleConfiguration"]["Rules"]
     assert {"Id": "ExpireExports", "Status": "Enabled", "ExpirationInDays": 7} in rules
+
+
+def test_the_import_worker_knows_the_queues_last_delivery() -> None:
+    from contacts.import_worker import MAX_RECEIVES
+
+    queue = resources("AWS::SQS::Queue")["ImportsQueue"]
+    assert int(queue["RedrivePolicy"]["maxReceiveCount"]) == MAX_RECEIVES
