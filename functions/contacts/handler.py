@@ -26,7 +26,6 @@ from pforte.api import (
     RawBody,
     Tenants,
     accepted,
-    accepted_at,
     create_app,
     created,
     errors,
@@ -221,7 +220,7 @@ def import_contacts(
     result = imports.import_csv(store, jobs, uploads, tenants, actor, body, dry_run=dry_run)
     if isinstance(result, imports.ImportJob):
         out = ImportJobOut.of(result)
-        return accepted_at(out, f"/contacts/imports/{result.id}")
+        return accepted(out, f"/contacts/imports/{result.id}")
     if not dry_run:
         metrics.add_metric(name="ContactImported", unit=MetricUnit.Count, value=result.imported)
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=result)

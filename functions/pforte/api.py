@@ -95,26 +95,18 @@ def errors(*codes: ErrorCode) -> dict[int, Any]:
 
 def created(body: BaseModel, location: str) -> Response[Any]:
     """201 with the new resource and where it lives."""
+    return _json(201, body, location)
+
+
+def accepted(body: BaseModel, location: str | None = None) -> Response[Any]:
+    """202: taken on, finished later (at `location`, when there is one to follow)."""
+    return _json(202, body, location)
+
+
+def _json(status: int, body: BaseModel, location: str | None) -> Response[Any]:
+    headers = {"Location": location} if location else None
     return Response(
-        status_code=201,
-        content_type=content_types.APPLICATION_JSON,
-        body=body,
-        headers={"Location": location},
-    )
-
-
-def accepted(body: BaseModel) -> Response[Any]:
-    """202: taken on, finished later."""
-    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
-
-
-def accepted_at(body: BaseModel, location: str) -> Response[Any]:
-    """202 with where to follow the work."""
-    return Response(
-        status_code=202,
-        content_type=content_types.APPLICATION_JSON,
-        body=body,
-        headers={"Location": location},
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
     )
 
 
