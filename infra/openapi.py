@@ -24,8 +24,6 @@ _ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 _STANDARD_ERRORS = {
     "401": "Missing or invalid token (`unauthorized`)",
     "403": "The caller's role may not do this (`forbidden`)",
-    "413": "The body is larger than API Gateway takes, 10 MB (`payload_too_large`)",
-    "415": "The body is not JSON (`unsupported_media_type`)",
     "422": "The request is not valid (`validation_error`); `details` names the fields",
 }
 
@@ -45,6 +43,9 @@ def _error_schemas() -> dict[str, Any]:
 def build_openapi() -> dict[str, Any]:
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))
+    from pforte.api import ERROR_CODES_EXTENSION
+    from pforte.errors import STATUS_OF, ErrorCode
+
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
     for module_name in sorted(api_modules()):
@@ -66,12 +67,18 @@ def build_openapi() -> dict[str, Any]:
             for status, response in list(responses.items()):
                 if status == "204":
                     response.pop("content", None)  # no body
-                elif "ResponseValidationError" in json.dumps(response):
+                elif "ResponseValidationError" in json.dumps(response) or int(status) >= 400:
                     del responses[status]
-                elif int(status) >= 400:
-                    # Declared by the route (pforte.api.errors): every error has our one shape.
-                    responses[status] = _error(response.get("description", ""))
+            by_status: dict[str, list[str]] = {}
+            for code in operation.pop(ERROR_CODES_EXTENSION, []):
+                by_status.setdefault(str(STATUS_OF[ErrorCode(code)].value), []).append(f"`{code}`")
+            for status, names in by_status.items():
+                responses[status] = _error(", ".join(names))
             responses["500"] = _error("Something went wrong on our side (`internal_error`)")
+            if "requestBody" in operation or method in {"post", "put", "patch"}:
+                responses.setdefault(
+                    "413", _error("The body is larger than API Gateway takes, 10 MB (`payload_too_large`)")
+                )
             for status, description in _STANDARD_ERRORS.items():
                 if status in responses:
                     responses[status]["description"] += f"; {description}"

@@ -65,7 +65,7 @@ def list_contacts(
     summary="Add a contact",
     tags=["contacts"],
     status_code=201,
-    responses=errors(ErrorCode.EMAIL_TAKEN),
+    openapi_extensions=errors(ErrorCode.EMAIL_TAKEN),
 )
 def create_contact(
     actor: CurrentActor, contacts: Contacts, tenants: Tenants, data: ContactCreate
@@ -86,12 +86,12 @@ def get_contact(actor: CurrentActor, contacts: Contacts, contact_id: str) -> Con
     "/contacts/<contact_id>",
     summary="Change a contact",
     tags=["contacts"],
-    responses=errors(ErrorCode.EMAIL_TAKEN),
+    openapi_extensions=errors(ErrorCode.EMAIL_TAKEN),
 )
 def update_contact(
-    actor: CurrentActor, contacts: Contacts, contact_id: str, patch: ContactPatch
+    actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str, patch: ContactPatch
 ) -> ContactOut:
-    return ContactOut.of(service.update_contact(contacts, actor, contact_id, patch))
+    return ContactOut.of(service.update_contact(contacts, actor, contact_id, patch, logins.change_email))
 
 
 @app.delete(
@@ -99,7 +99,7 @@ def update_contact(
     summary="Delete a contact and its jobs",
     tags=["contacts"],
     status_code=204,
-    responses=errors(ErrorCode.JOBS_IN_PROGRESS),
+    openapi_extensions=errors(ErrorCode.JOBS_IN_PROGRESS),
 )
 def delete_contact(actor: CurrentActor, ports: ContactDeletion, contact_id: str) -> Response[None]:
     """Deletes the contact with its jobs; 409 `jobs_in_progress` while one is processing."""
@@ -123,7 +123,7 @@ def bulk_delete(actor: CurrentActor, ports: ContactDeletion, request: BulkIds) -
     summary="Mail the contact a new activation link (not registered or inactive)",
     tags=["status"],
     status_code=202,
-    responses=errors(ErrorCode.INVALID_TRANSITION),
+    openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
 )
 def request_activation(
     actor: CurrentActor,
@@ -150,7 +150,7 @@ def _status_action(
     "/contacts/<contact_id>/activate",
     summary="Activate (inactive or deactivated → active)",
     tags=["status"],
-    responses=errors(ErrorCode.INVALID_TRANSITION),
+    openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
 )
 def activate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
     return _status_action(Action.ACTIVATE, contacts, logins, actor, contact_id)
@@ -160,7 +160,7 @@ def activate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id
     "/contacts/<contact_id>/deactivate",
     summary="Deactivate (active → deactivated)",
     tags=["status"],
-    responses=errors(ErrorCode.INVALID_TRANSITION),
+    openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
 )
 def deactivate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
     return _status_action(Action.DEACTIVATE, contacts, logins, actor, contact_id)
@@ -170,7 +170,7 @@ def deactivate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_
     "/contacts/<contact_id>/identities",
     summary="Delete the login identity (active → not registered); the contact and its jobs stay",
     tags=["status"],
-    responses=errors(ErrorCode.INVALID_TRANSITION),
+    openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
 )
 def delete_identities(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
     return _status_action(Action.DELETE_IDENTITIES, contacts, logins, actor, contact_id)
@@ -195,13 +195,19 @@ def import_template(actor: CurrentActor) -> Response[str]:
         "Send the file as the body (`Content-Type: text/csv`). `,` or `;`, UTF-8 (with or without "
         "BOM) or Windows-1252, header names in English or German. Every good row is imported as "
         "`not_registered`; bad rows are reported by line and field; known and repeated addresses "
-        "are skipped. `dry_run=true` reports without writing. Up to 2000 rows the answer is the "
+        "are skipped. `dry_run=true` reports without writing. Up to 1000 rows the answer is the "
         "report (200); a longer file is imported in the background: 202 with the import to follow "
         "at `GET /contacts/imports/{import_id}`."
     ),
     tags=["import"],
+    openapi_extensions=errors(
+        ErrorCode.CSV_HEADER_INVALID, ErrorCode.CSV_INVALID, ErrorCode.PAYLOAD_TOO_LARGE
+    ),
     responses={
-        **errors(ErrorCode.CSV_HEADER_INVALID, ErrorCode.CSV_INVALID, ErrorCode.PAYLOAD_TOO_LARGE),
+        200: {
+            "description": "Imported: the report",
+            "content": {"application/json": {"model": ImportReport}},
+        },
         202: {
             "description": "Imported in the background",
             "content": {"application/json": {"model": ImportJobOut}},

@@ -47,7 +47,7 @@ def get_job(actor: CurrentActor, jobs: Jobs, job_id: str) -> JobOut:
     "/jobs/<job_id>",
     summary="Move a job to another state",
     tags=["jobs"],
-    responses=errors(ErrorCode.INVALID_TRANSITION),
+    openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
 )
 def change_job(actor: CurrentActor, jobs: Jobs, job_id: str, patch: JobPatch) -> JobOut:
     return JobOut.of(service.change_job_state(jobs, actor, job_id, patch.state))

@@ -239,17 +239,32 @@ def with_retries(action: Callable[[], Contact]) -> Contact:
 
 
 def update_contact(
-    contacts: ContactRepository, actor: Actor, contact_id: str, patch: ContactPatch
+    contacts: ContactRepository,
+    actor: Actor,
+    contact_id: str,
+    patch: ContactPatch,
+    sync_login_email: Callable[[Contact], None] | None = None,
 ) -> Contact:
+    """Change a contact. A new address cancels the activation link sent to the old one (so the
+    contact counts as not invited) and is given to its login, after the contact is stored: a
+    request repeated after a failure there brings the login up to date."""
+
     def attempt() -> Contact:
         current = get_contact(contacts, actor, contact_id)
         changed = _apply_patch(current, patch)
-        if changed is current:
-            return current
-        try:
-            contacts.replace(changed, previous=current)
-        except EmailTaken:
-            raise _email_taken(changed.email) from None
+        if changed is not current:
+            if changed.email_key != current.email_key:
+                changed = changed.model_copy(update={"invitation_sent_at": None})
+            try:
+                contacts.replace(changed, previous=current)
+            except EmailTaken:
+                raise _email_taken(changed.email) from None
+        if (
+            sync_login_email
+            and "email" in patch.model_fields_set
+            and changed.status is not ContactStatus.NOT_REGISTERED
+        ):
+            sync_login_email(changed)
         return changed
 
     return with_retries(attempt)

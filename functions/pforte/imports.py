@@ -409,7 +409,7 @@ def run_uploaded_import(
 
 MAX_INLINE_BYTES = 4 * 1024 * 1024  # base64 in the Lambda event must stay under its 6 MB
 # More rows than this would not be written within API Gateway's 29 seconds: imported in the background.
-MAX_INLINE_ROWS = 2000
+MAX_INLINE_ROWS = 1000
 
 
 def import_csv(

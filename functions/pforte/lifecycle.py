@@ -39,6 +39,9 @@ class LoginIdentities(Protocol):
     def disable(self, contact: Contact) -> None:
         """Disable the identity and end its sessions."""
 
+    def change_email(self, contact: Contact) -> None:
+        """Give the identity the contact's (new) address; nothing to do if there is none."""
+
     def delete(self, contact: Contact) -> None:
         """Delete the identity; nothing to do if there is none."""
 

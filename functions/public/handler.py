@@ -28,7 +28,7 @@ app = create_app()
     "/public/activations",
     summary="Activate an account with the link from the mail",
     tags=["public"],
-    responses=errors(ErrorCode.TOKEN_INVALID, ErrorCode.WEAK_PASSWORD, ErrorCode.RATE_LIMITED),
+    openapi_extensions=errors(ErrorCode.TOKEN_INVALID, ErrorCode.WEAK_PASSWORD, ErrorCode.RATE_LIMITED),
 )
 def activate(
     contacts: Contacts,

@@ -230,3 +230,24 @@ def test_refusals_say_what_was_refused(api: Api) -> None:
         response.body["error"]["message"]
         == "A contact in status not_registered cannot lose its login identity."
     )
+
+
+def test_a_new_address_reaches_the_login_and_the_contact_counts_as_not_invited(
+    api: Api, logins: Logins
+) -> None:
+    import boto3
+
+    contact_id = contact_in(api, "active")
+    changed = api.patch(f"/contacts/{contact_id}", {"email": "anna.new@example.com"})
+    assert changed.status == 200
+    cognito = boto3.client("cognito-idp", region_name="eu-central-1")
+    pool = next(
+        p["Id"] for p in cognito.list_user_pools(MaxResults=10)["UserPools"] if "customer" in p["Name"]
+    )
+    user = cognito.admin_get_user(UserPoolId=pool, Username=f"acme.{contact_id}")
+    assert {"Name": "email", "Value": "anna.new@example.com"} in user["UserAttributes"]
+    invited = contact_in(api, "not_registered", "ben@example.com")
+    api.post(f"/contacts/{invited}/activation-request")
+    assert (
+        api.patch(f"/contacts/{invited}", {"email": "ben.new@example.com"}).body["invitation_sent_at"] is None
+    )

@@ -100,3 +100,28 @@ def test_validation_messages_carry_no_library_prefixes(api: Api) -> None:
     response = api.post("/contacts", {"name": "A", "email": "no-at-sign"})
     message = response.body["error"]["details"][0]["message"]
     assert not message.startswith("Value error")
+
+
+def test_a_multipart_body_without_boundary_is_a_422(api: Api) -> None:
+    response = api.request(
+        "POST", "/contacts", raw_body="{}", headers={"Content-Type": "multipart/form-data"}
+    )
+    assert response.status == 422
+
+
+def test_transactions_carry_a_request_token_so_retries_are_idempotent(api: Api) -> None:
+    from pforte.aws import clients
+
+    tokens: list[str] = []
+
+    def capture(params: dict[str, object], **_: object) -> None:
+        tokens.append(str(params.get("ClientRequestToken")))
+
+    client = clients.dynamodb()
+    client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", capture)
+    try:
+        api.post("/contacts", {"name": "Anna", "email": "anna@example.com"})
+    finally:
+        client.meta.events.unregister("provide-client-params.dynamodb.TransactWriteItems", capture)
+    assert len(tokens) == 1
+    assert tokens[0] != "None"

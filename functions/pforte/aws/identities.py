@@ -47,7 +47,8 @@ class CognitoLoginIdentities:
             self._client.admin_set_user_password(
                 UserPoolId=self._pool, Username=username(contact), Password=password, Permanent=True
             )
-        except self._errors.InvalidPasswordException as error:
+        except (self._errors.InvalidPasswordException, self._errors.InvalidParameterException) as error:
+            # Cognito reports some refused passwords (e.g. leading spaces) as invalid parameters.
             raise WeakPassword(str(error.response.get("Error", {}).get("Message", "too weak"))) from None
         self._client.admin_enable_user(UserPoolId=self._pool, Username=username(contact))
 
@@ -72,9 +73,22 @@ class CognitoLoginIdentities:
             self._client.admin_enable_user(UserPoolId=self._pool, Username=username(contact))
 
     def disable(self, contact: Contact) -> None:
-        self._client.admin_disable_user(UserPoolId=self._pool, Username=username(contact))
-        # Disabling does not end sessions already open: revoke their refresh tokens too.
-        self._client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username(contact))
+        # No identity to disable is as good as a disabled one.
+        with contextlib.suppress(self._errors.UserNotFoundException):
+            self._client.admin_disable_user(UserPoolId=self._pool, Username=username(contact))
+            # Disabling does not end sessions already open: revoke their refresh tokens too.
+            self._client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username(contact))
+
+    def change_email(self, contact: Contact) -> None:
+        with contextlib.suppress(self._errors.UserNotFoundException):
+            self._client.admin_update_user_attributes(
+                UserPoolId=self._pool,
+                Username=username(contact),
+                UserAttributes=[
+                    {"Name": "email", "Value": contact.email},
+                    {"Name": "email_verified", "Value": "true"},
+                ],
+            )
 
     def delete(self, contact: Contact) -> None:
         with contextlib.suppress(self._errors.UserNotFoundException):

@@ -66,7 +66,7 @@ class DynamoActivationRepository(DynamoTable):
                     }
                 }
             )
-        self._client.transact_write_items(TransactItems=parts)
+        self._transact(parts)
 
     def find(self, tenant_id: str, digest: str) -> IssuedLink | None:
         token = self._client.get_item(
@@ -111,7 +111,7 @@ class DynamoActivationRepository(DynamoTable):
             },
         ]
         try:
-            self._client.transact_write_items(TransactItems=parts)
+            self._transact(parts)
         except ClientError as error:
             if failed_parts(error) is None:
                 raise
@@ -153,7 +153,7 @@ class DynamoActivationRepository(DynamoTable):
                 }
             },
         ]
-        self._client.transact_write_items(TransactItems=parts)
+        self._transact(parts)
 
     def claim_request(self, tenant_id: str, contact_id: str, request_id: str) -> bool:
         try:

@@ -144,7 +144,7 @@ class DynamoContactRepository(DynamoTable):
             },
             self._claim_email(contact),
         ]
-        self._transact(parts, email_claim_at=1)
+        self._commit(parts, email_claim_at=1)
 
     def replace(self, contact: Contact, previous: Contact) -> None:
         parts: list[TransactWriteItemTypeDef] = [
@@ -170,7 +170,7 @@ class DynamoContactRepository(DynamoTable):
                     }
                 }
             )
-        self._transact(parts, email_claim_at=claim_at)
+        self._commit(parts, email_claim_at=claim_at)
 
     def _dependents(self, contact: Contact) -> list[dict[str, Any]]:
         """Every item in the contact's partition (jobs, tokens, mail log), read consistently."""
@@ -247,7 +247,7 @@ class DynamoContactRepository(DynamoTable):
                 for key in self._outside_partition(contact, item)
             ]
         if len(parts) <= MAX_TRANSACTION_ITEMS and not contact.deleting:
-            self._transact(parts, email_claim_at=None)
+            self._commit(parts, email_claim_at=None)
             return
         self._remove_in_steps(contact, jobs)
 
@@ -297,11 +297,11 @@ class DynamoContactRepository(DynamoTable):
             },
             self._release_email(contact),
         ]
-        self._transact(parts, email_claim_at=None)
+        self._commit(parts, email_claim_at=None)
 
-    def _transact(self, parts: list[TransactWriteItemTypeDef], email_claim_at: int | None) -> None:
+    def _commit(self, parts: list[TransactWriteItemTypeDef], email_claim_at: int | None) -> None:
         try:
-            self._client.transact_write_items(TransactItems=parts)
+            self._transact(parts)
         except ClientError as error:
             failed = failed_parts(error)
             if failed is None:

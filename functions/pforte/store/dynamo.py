@@ -4,6 +4,7 @@ which part of a cancelled transaction failed."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,7 +15,12 @@ from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef, WriteRequestTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        QueryInputTypeDef,
+        TransactWriteItemTypeDef,
+        WriteRequestTypeDef,
+    )
 
 Item = dict[str, "AttributeValueTypeDef"]
 Model = TypeVar("Model", bound=BaseModel)
@@ -55,6 +61,11 @@ class DynamoTable:
     def _get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
         response = self._client.get_item(TableName=self._table, Key=to_item(key), ConsistentRead=True)
         return response.get("Item")
+
+    def _transact(self, parts: Sequence[TransactWriteItemTypeDef]) -> None:
+        """One transaction; retried by botocore with the same token, so a retry of a write that
+        committed but answered late succeeds instead of failing its own conditions."""
+        self._client.transact_write_items(TransactItems=parts, ClientRequestToken=str(uuid.uuid4()))
 
     def _query_all(self, request: QueryInputTypeDef) -> list[dict[str, Any]]:
         """Every item a query finds, page after page."""

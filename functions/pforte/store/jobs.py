@@ -74,7 +74,7 @@ class DynamoJobRepository(DynamoTable):
             },
         ]
         try:
-            self._client.transact_write_items(TransactItems=parts)
+            self._transact(parts)
         except ClientError as error:
             if failed_parts(error) is None:
                 raise
@@ -105,7 +105,7 @@ class DynamoJobRepository(DynamoTable):
             },
         ]
         try:
-            self._client.transact_write_items(TransactItems=parts)
+            self._transact(parts)
         except ClientError as error:
             failed = failed_parts(error)
             if failed is None:
