@@ -68,7 +68,7 @@ def build_openapi() -> dict[str, Any]:
                 if status == "204":
                     response.pop("content", None)  # no body
                 elif "ResponseValidationError" in json.dumps(response) or int(status) >= 400:
-                    del responses[status]
+                    del responses[status]  # Powertools' own error shapes: ours replace them below
             by_status: dict[str, list[str]] = {}
             for code in operation.pop(ERROR_CODES_EXTENSION, []):
                 by_status.setdefault(str(STATUS_OF[ErrorCode(code)].value), []).append(f"`{code}`")
