@@ -222,13 +222,6 @@ def prepare_event(event: dict[str, Any], raw_body_routes: frozenset[str] = froze
     return event
 
 
-def _is_csv(event: dict[str, Any]) -> bool:
-    headers = event.get("headers") or {}
-    return any(
-        k.lower() == "content-type" and str(v).lower().startswith("text/csv") for k, v in headers.items()
-    )
-
-
 # --- dependencies routes declare with Annotated[..., Depends(...)] ------------------------------
 
 

@@ -14,7 +14,7 @@ from pforte.contacts import Contact
 from pforte.mail import OutgoingMail
 from pforte.store import keys
 from pforte.store.contacts import contact_item
-from pforte.store.dynamo import DynamoTable, failed_parts, from_item, is_condition_failure, to_item
+from pforte.store.dynamo import DynamoTable, from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -69,11 +69,7 @@ class DynamoActivationRepository(DynamoTable):
         self._transact(parts)
 
     def find(self, tenant_id: str, digest: str) -> IssuedLink | None:
-        token = self._client.get_item(
-            TableName=self._table,
-            Key=to_item(keys.activation_token_key(tenant_id, digest)),
-            ConsistentRead=True,
-        ).get("Item")
+        token = self._get(keys.activation_token_key(tenant_id, digest))
         if not token:
             return None
         values = from_item(token)
@@ -110,13 +106,7 @@ class DynamoActivationRepository(DynamoTable):
                 }
             },
         ]
-        try:
-            self._transact(parts)
-        except ClientError as error:
-            if failed_parts(error) is None:
-                raise
-            return False
-        return True
+        return self._try_transact(parts) is None
 
     def record_sent(self, contact: Contact, previous: Contact, mail: OutgoingMail, message_id: str) -> None:
         sent_at = utcnow()
@@ -196,11 +186,7 @@ class DynamoFailedAttempts(DynamoTable):
         self._purpose = purpose
 
     def _read(self, source: str) -> dict[str, int]:
-        item = self._client.get_item(
-            TableName=self._table,
-            Key=to_item(keys.failed_attempts_key(self._purpose, source)),
-            ConsistentRead=True,
-        ).get("Item")
+        item = self._get(keys.failed_attempts_key(self._purpose, source))
         return from_item(item) if item else {}
 
     def blocked_for(self, source: str) -> int:

@@ -15,7 +15,6 @@ from pforte.store.dynamo import (
     DynamoTable,
     Item,
     batch_write,
-    failed_parts,
     from_item,
     is_condition_failure,
     model_from,
@@ -300,12 +299,6 @@ class DynamoContactRepository(DynamoTable):
         self._commit(parts, email_claim_at=None)
 
     def _commit(self, parts: list[TransactWriteItemTypeDef], email_claim_at: int | None) -> None:
-        try:
-            self._transact(parts)
-        except ClientError as error:
-            failed = failed_parts(error)
-            if failed is None:
-                raise
-            if email_claim_at is not None and email_claim_at in failed:
-                raise EmailTaken from None
-            raise StaleContact from None
+        failed = self._try_transact(parts)
+        if failed is not None:
+            raise EmailTaken if email_claim_at is not None and email_claim_at in failed else StaleContact

@@ -67,6 +67,18 @@ class DynamoTable:
         committed but answered late succeeds instead of failing its own conditions."""
         self._client.transact_write_items(TransactItems=parts, ClientRequestToken=str(uuid.uuid4()))
 
+    def _try_transact(self, parts: Sequence[TransactWriteItemTypeDef]) -> list[int] | None:
+        """None if the transaction committed; if DynamoDB cancelled it, the indexes of the parts
+        whose condition failed (empty for a conflict with another transaction)."""
+        try:
+            self._transact(parts)
+        except ClientError as error:
+            failed = failed_parts(error)
+            if failed is None:
+                raise
+            return failed
+        return None
+
     def _query_all(self, request: QueryInputTypeDef) -> list[dict[str, Any]]:
         """Every item a query finds, page after page."""
         items: list[dict[str, Any]] = []

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from pforte.jobs import ContactGone, Job, JobChanged, JobState
 from pforte.pagination import Page
 from pforte.store import keys
-from pforte.store.dynamo import DynamoTable, failed_parts, from_item, model_from, to_item
+from pforte.store.dynamo import DynamoTable, from_item, model_from, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef
@@ -73,12 +71,8 @@ class DynamoJobRepository(DynamoTable):
                 }
             },
         ]
-        try:
-            self._transact(parts)
-        except ClientError as error:
-            if failed_parts(error) is None:
-                raise
-            raise ContactGone from None
+        if self._try_transact(parts) is not None:
+            raise ContactGone
 
     def change_state(self, job: Job, previous: JobState) -> None:
         parts: list[TransactWriteItemTypeDef] = [
@@ -104,15 +98,9 @@ class DynamoJobRepository(DynamoTable):
                 }
             },
         ]
-        try:
-            self._transact(parts)
-        except ClientError as error:
-            failed = failed_parts(error)
-            if failed is None:
-                raise
-            if 0 in failed:
-                raise ContactGone from None
-            raise JobChanged from None
+        failed = self._try_transact(parts)
+        if failed is not None:
+            raise ContactGone if 0 in failed else JobChanged
 
     def _jobs_query(self, tenant_id: str, contact_id: str) -> QueryInputTypeDef:
         return {

@@ -30,10 +30,6 @@ def contact_sk(contact_id: str) -> str:
     return f"{_CONTACT}{contact_id}"
 
 
-def contact_id_of(sort_key: str) -> str:
-    return sort_key.removeprefix(_CONTACT)
-
-
 def contact_key(tenant_id: str, contact_id: str) -> dict[str, str]:
     return {PK: contacts_pk(tenant_id), SK: contact_sk(contact_id)}
 
@@ -60,10 +56,6 @@ def job_key(tenant_id: str, contact_id: str, job_id: str) -> dict[str, str]:
 
 def job_prefix() -> str:
     return _JOB
-
-
-def job_id_of(sort_key: str) -> str:
-    return sort_key.removeprefix(_JOB)
 
 
 def job_pointer_key(tenant_id: str, job_id: str) -> dict[str, str]:
