@@ -19,17 +19,10 @@ CONTACT_OPEN = "attribute_exists(PK) AND attribute_not_exists(deleting)"
 
 class DynamoJobRepository(DynamoTable):
     def get(self, tenant_id: str, job_id: str) -> Job | None:
-        pointer = self._client.get_item(
-            TableName=self._table, Key=to_item(keys.job_pointer_key(tenant_id, job_id)), ConsistentRead=True
-        ).get("Item")
+        pointer = self._get(keys.job_pointer_key(tenant_id, job_id))
         if not pointer:
             return None
-        contact_id = from_item(pointer)["contact_id"]
-        item = self._client.get_item(
-            TableName=self._table,
-            Key=to_item(keys.job_key(tenant_id, contact_id, job_id)),
-            ConsistentRead=True,
-        ).get("Item")
+        item = self._get(keys.job_key(tenant_id, from_item(pointer)["contact_id"], job_id))
         return model_from(Job, item) if item else None
 
     def add(self, job: Job) -> None:
