@@ -8,9 +8,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from pforte import jobfiles
 from pforte import jobs as service
-from pforte.api import Contacts, CurrentActor, Jobs, created, errors
+from pforte.api import Contacts, CurrentActor, JobFileEntries, JobFileStorage, Jobs, created, errors
 from pforte.errors import ErrorCode
+from pforte.jobfiles import FileUpload, FileUploadRequest
 from pforte.jobs import JobCreate, JobOut, JobPage, JobPatch
 from pforte.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 
@@ -51,3 +53,27 @@ def get_job(actor: CurrentActor, jobs: Jobs, job_id: str) -> JobOut:
 )
 def change_job(actor: CurrentActor, jobs: Jobs, job_id: str, patch: JobPatch) -> JobOut:
     return JobOut.of(service.change_job_state(jobs, actor, job_id, patch.state))
+
+
+@router.post(
+    "/jobs/<job_id>/files",
+    summary="Admit a file of a job and sign its upload",
+    description=(
+        "Answers a presigned S3 POST: send the form fields and then the file as multipart/form-data "
+        "to `upload.url`. S3 refuses a file larger than `size`. Once it arrives, the file is checked "
+        "(input: a PDF, model: JSON); `GET /jobs/{job_id}` shows it as stored, or as rejected and why."
+    ),
+    tags=["jobs"],
+    status_code=201,
+    openapi_extensions=errors(ErrorCode.FILE_TOO_LARGE),
+)
+def start_file_upload(
+    actor: CurrentActor,
+    jobs: Jobs,
+    entries: JobFileEntries,
+    storage: JobFileStorage,
+    job_id: str,
+    request: FileUploadRequest,
+) -> Response[FileUpload]:
+    upload = jobfiles.start_file_upload(jobs, entries, storage, actor, job_id, request)
+    return created(upload, f"/jobs/{job_id}")

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from pforte.activation import ActivationRepository, FailedAttempts, MessageQueue
 from pforte.aws import clients
+from pforte.aws.exports import S3ExportObjects
 from pforte.aws.files import S3JobFiles
 from pforte.aws.identities import CognitoLoginIdentities
 from pforte.aws.mailer import SesMailer
@@ -37,8 +38,10 @@ from pforte.aws.uploads import S3Uploads
 from pforte.cascade import Deletion
 from pforte.contacts import ContactRepository
 from pforte.errors import STATUS_OF, DomainError, ErrorCode, FieldError
+from pforte.exports import ExportObjects, ExportRepository, ExportWork
 from pforte.identity import Actor, actor_from_claims, require_admin
 from pforte.imports import ImportJobRepository, ImportStore, Uploads
+from pforte.jobfiles import FileEntries, FileStorage
 from pforte.jobs import JobRepository
 from pforte.lifecycle import LoginIdentities
 from pforte.mail import Mailer
@@ -46,8 +49,9 @@ from pforte.observability import logger
 from pforte.settings import get_settings
 from pforte.store.activations import DynamoActivationRepository, DynamoFailedAttempts
 from pforte.store.contacts import DynamoContactRepository
+from pforte.store.exports import DynamoExportRepository
 from pforte.store.imports import DynamoImportJobs, DynamoImportStore
-from pforte.store.jobs import DynamoJobRepository
+from pforte.store.jobs import DynamoFileEntries, DynamoJobRepository
 from pforte.store.tenants import DynamoTenantRepository
 from pforte.tenants import TenantRepository
 
@@ -244,6 +248,14 @@ def job_repository() -> JobRepository:
     return DynamoJobRepository(clients.dynamodb(), get_settings().table_name)
 
 
+def job_files() -> S3JobFiles:
+    return S3JobFiles(clients.s3(), get_settings().job_files_bucket)
+
+
+def file_entries() -> FileEntries:
+    return DynamoFileEntries(clients.dynamodb(), get_settings().table_name)
+
+
 def login_identities() -> LoginIdentities:
     settings = get_settings()
     return CognitoLoginIdentities(
@@ -291,7 +303,30 @@ def deletion() -> Deletion:
         contacts=contact_repository(),
         jobs=job_repository(),
         logins=login_identities(),
-        files=S3JobFiles(clients.s3(), get_settings().job_files_bucket),
+        files=job_files(),
+        exports=export_objects(),
+    )
+
+
+def export_repository() -> ExportRepository:
+    return DynamoExportRepository(clients.dynamodb(), get_settings().table_name)
+
+
+def export_objects() -> S3ExportObjects:
+    return S3ExportObjects(clients.s3(), get_settings().exports_bucket)
+
+
+def exports_queue() -> MessageQueue:
+    return SqsQueue(clients.sqs(), get_settings().exports_queue_url)
+
+
+def export_work() -> ExportWork:
+    return ExportWork(
+        exports=export_repository(),
+        contacts=contact_repository(),
+        jobs=job_repository(),
+        files=job_files(),
+        objects=export_objects(),
     )
 
 
@@ -322,3 +357,8 @@ MailQueue = Annotated[MessageQueue, Depends(mail_queue)]
 ContactDeletion = Annotated[Deletion, Depends(deletion)]
 ImportUploads = Annotated[Uploads, Depends(import_uploads)]
 ImportJobs = Annotated[ImportJobRepository, Depends(import_jobs)]
+JobFileEntries = Annotated[FileEntries, Depends(file_entries)]
+JobFileStorage = Annotated[FileStorage, Depends(job_files)]
+Exports = Annotated[ExportRepository, Depends(export_repository)]
+ExportFiles = Annotated[ExportObjects, Depends(export_objects)]
+ExportsQueue = Annotated[MessageQueue, Depends(exports_queue)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from pforte.bulk import BulkResult, BulkStatus, per_id
 from pforte.contacts import Contact, ContactRepository, get_contact, with_retries
@@ -11,6 +12,11 @@ from pforte.errors import DomainError, ErrorCode, FieldError
 from pforte.identity import Actor
 from pforte.jobs import JobFiles, JobRepository, JobState
 from pforte.lifecycle import LoginIdentities
+
+
+class CustomerExports(Protocol):
+    def delete_of_customer(self, tenant_id: str, contact_id: str) -> None:
+        """Remove every export file made of this customer (backups)."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,7 @@ class Deletion:
     jobs: JobRepository
     logins: LoginIdentities
     files: JobFiles
+    exports: CustomerExports
 
 
 def delete_contact(ports: Deletion, actor: Actor, contact_id: str) -> Contact:
@@ -29,7 +36,7 @@ def delete_contact(ports: Deletion, actor: Actor, contact_id: str) -> Contact:
 
     The login identity goes first: should the rest fail, the contact is still there to delete
     again, whereas an identity left behind by a deleted contact could never be found again. The
-    jobs' files go last, once the jobs are gone for good."""
+    jobs' files and the customer's backups go last, once the jobs are gone for good."""
     contacts, jobs, logins = ports.contacts, ports.jobs, ports.logins
 
     def attempt() -> Contact:
@@ -46,6 +53,7 @@ def delete_contact(ports: Deletion, actor: Actor, contact_id: str) -> Contact:
         logins.delete(contact)  # whatever the status says: an identity may exist all the same
         contacts.remove(contact, its_jobs)
         ports.files.delete_all(actor.tenant_id, [job.id for job in its_jobs])
+        ports.exports.delete_of_customer(actor.tenant_id, contact.id)
         return contact
 
     return with_retries(attempt)

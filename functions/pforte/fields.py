@@ -76,3 +76,12 @@ def email_key(email: str) -> str:
 def comparable(text: str) -> str:
     """Text as searches compare it: one Unicode form, no case."""
     return unicodedata.normalize("NFC", text).casefold()
+
+
+def safe_filename(name: str, fallback: str, max_len: int = 120) -> str:
+    """A name every file system takes: no separators, reserved names, control characters, or
+    leading dots (hidden files, `..`)."""
+    from pathvalidate import sanitize_filename
+
+    normalized = unicodedata.normalize("NFC", name)
+    return sanitize_filename(normalized, platform="universal", max_len=max_len).strip(" .") or fallback

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from pforte.clock import is_id, new_id, utcnow
 from pforte.contacts import Contact, ContactCreate, new_contact
+from pforte.csvcells import restore
 from pforte.errors import DomainError, ErrorCode, FieldError, not_found
 from pforte.fields import Language, Timestamp, email_key
 from pforte.identity import Actor, is_tenant_id
@@ -166,7 +167,11 @@ def read_rows(open_bytes: Callable[[], BinaryIO]) -> Iterator[Row]:
                     continue
                 yield (
                     start + offset,
-                    {field: record[index] if index < len(record) else "" for field, index in columns.items()},
+                    # Cells an export neutralised against spreadsheet formulas come back as they were.
+                    {
+                        field: restore(record[index]) if index < len(record) else ""
+                        for field, index in columns.items()
+                    },
                 )
         except csv.Error as error:  # a field past the size limit, a NUL byte
             raise csv_invalid(reader.line_num + offset, str(error)) from None

@@ -33,6 +33,40 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
 }
 
 
+class FileKind(StrEnum):
+    INPUT = "input"
+    MODEL = "model"
+    SUPPORT = "support"
+
+
+class FileStatus(StrEnum):
+    PENDING = "pending"
+    STORED = "stored"
+    REJECTED = "rejected"
+
+
+class FileProblem(BaseModel):
+    """Why an arrived file was removed again."""
+
+    code: str
+    message: str
+
+
+class JobFile(BaseModel):
+    """One file of a job, from the admitted upload on."""
+
+    name: str  # the path below the job's prefix: input.pdf, model.json, support/<filename>
+    kind: FileKind
+    filename: str  # as the uploader called it
+    size: int  # admitted while pending, as stored afterwards
+    status: FileStatus = FileStatus.PENDING
+    upload_id: str
+    requested_at: datetime
+    stored_at: datetime | None = None
+    version_id: str | None = None  # the S3 object version that was checked
+    problem: FileProblem | None = None
+
+
 class Job(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -43,6 +77,8 @@ class Job(BaseModel):
     state: JobState = JobState.NEW
     created_at: datetime
     updated_at: datetime
+    # By name below the job's prefix (input.pdf, model.json, support/<filename>).
+    files: dict[str, JobFile] = {}
 
 
 class JobCreate(BaseModel):
@@ -57,6 +93,28 @@ class JobPatch(BaseModel):
     state: JobState
 
 
+class JobFileOut(BaseModel):
+    name: str
+    kind: FileKind
+    filename: str
+    size: int
+    status: FileStatus
+    uploaded_at: Timestamp | None
+    problem: FileProblem | None
+
+    @classmethod
+    def of(cls, file: JobFile) -> JobFileOut:
+        return cls(
+            name=file.name,
+            kind=file.kind,
+            filename=file.filename,
+            size=file.size,
+            status=file.status,
+            uploaded_at=file.stored_at,
+            problem=file.problem,
+        )
+
+
 class JobOut(BaseModel):
     id: str
     contact_id: str
@@ -64,10 +122,19 @@ class JobOut(BaseModel):
     state: JobState
     created_at: Timestamp
     updated_at: Timestamp
+    files: list[JobFileOut]
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
-        return cls.model_validate(job.model_dump(exclude={"tenant_id"}))
+        return cls(
+            id=job.id,
+            contact_id=job.contact_id,
+            title=job.title,
+            state=job.state,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+            files=[JobFileOut.of(job.files[name]) for name in sorted(job.files)],
+        )
 
 
 class JobPage(BaseModel):

@@ -19,6 +19,7 @@ class Settings(BaseModel):
     exports_bucket: str = ""
     imports_bucket: str = ""
     mail_queue_url: str = ""
+    exports_queue_url: str = ""
     customer_user_pool_id: str = ""
     customer_user_pool_client_id: str = ""
     region: str = "eu-central-1"
@@ -42,6 +43,7 @@ def get_settings() -> Settings:
         exports_bucket=env.get("EXPORTS_BUCKET", ""),
         imports_bucket=env.get("IMPORTS_BUCKET", ""),
         mail_queue_url=env.get("MAIL_QUEUE_URL", ""),
+        exports_queue_url=env.get("EXPORTS_QUEUE_URL", ""),
         customer_user_pool_id=env.get("CUSTOMER_USER_POOL_ID", ""),
         customer_user_pool_client_id=env.get("CUSTOMER_USER_POOL_CLIENT_ID", ""),
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1",

@@ -68,6 +68,9 @@ def _create_buckets(found: LocalResources, template: dict[str, Any]) -> None:
     for logical_id, props in resources("AWS::S3::Bucket", template).items():
         name = _physical_name(logical_id)
         client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        versioning = props.get("VersioningConfiguration", {}).get("Status")
+        if versioning:
+            client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": versioning})
         rules = props.get("LifecycleConfiguration", {}).get("Rules", [])
         expiring = [rule for rule in rules if "ExpirationInDays" in rule]
         if expiring:

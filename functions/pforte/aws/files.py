@@ -1,10 +1,15 @@
-"""Job files in S3: removing all files of jobs that are gone."""
+"""Job files in S3: signed uploads, what arrived (size, metadata, bytes), reading them as a stream
+for backups, and removing them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
+from pforte.aws.uploads import S3Uploads
+from pforte.jobfiles import StoredObject
 from pforte.jobs import files_prefix
 
 if TYPE_CHECKING:
@@ -12,6 +17,13 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 DELETE_BATCH = 1000  # DeleteObjects' limit
+READ_CHUNK_BYTES = 1024 * 1024
+_MISSING = {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}
+
+
+def _version(version_id: str | None) -> dict[str, Any]:
+    # Unversioned buckets report the version "null"; S3 takes it back only where versioning was on.
+    return {"VersionId": version_id} if version_id and version_id != "null" else {}
 
 
 class S3JobFiles:
@@ -19,15 +31,59 @@ class S3JobFiles:
         self._client = client
         self._bucket = bucket
 
+    def presigned_post(
+        self, key: str, max_bytes: int, content_type: str, metadata: dict[str, str]
+    ) -> dict[str, Any]:
+        return S3Uploads(self._client, self._bucket).presigned_post(key, max_bytes, content_type, metadata)
+
+    def head(self, key: str, version_id: str | None) -> StoredObject | None:
+        try:
+            response = self._client.head_object(Bucket=self._bucket, Key=key, **_version(version_id))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _MISSING:
+                return None
+            raise
+        return StoredObject(
+            size=response["ContentLength"],
+            upload_id=response.get("Metadata", {}).get("upload-id"),
+            version_id=response.get("VersionId"),
+        )
+
+    def read_range(self, key: str, version_id: str | None, start: int, end: int) -> bytes:
+        byte_range = f"bytes={start}" if start < 0 else f"bytes={start}-{end}"
+        response = self._client.get_object(
+            Bucket=self._bucket, Key=key, Range=byte_range, **_version(version_id)
+        )
+        data: bytes = response["Body"].read()
+        return data
+
+    def chunks(self, key: str, version_id: str | None) -> Iterator[bytes]:
+        """The object's bytes in chunks of at most 1 MiB, read as they are consumed."""
+        body = self._client.get_object(Bucket=self._bucket, Key=key, **_version(version_id))["Body"]
+        try:
+            yield from body.iter_chunks(READ_CHUNK_BYTES)
+        finally:
+            body.close()
+
+    def remove(self, key: str, version_id: str | None) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=key, **_version(version_id))
+
     def delete_all(self, tenant_id: str, job_ids: Sequence[str]) -> None:
-        paginator = self._client.get_paginator("list_objects_v2")
+        """Every version of every file of these jobs: a deleted customer's files do not linger as
+        old versions."""
         for job_id in job_ids:
-            for page in paginator.paginate(Bucket=self._bucket, Prefix=files_prefix(tenant_id, job_id)):
-                keys: list[ObjectIdentifierTypeDef] = [
-                    {"Key": item["Key"]} for item in page.get("Contents", [])
-                ]
-                for start in range(0, len(keys), DELETE_BATCH):
-                    self._client.delete_objects(
-                        Bucket=self._bucket,
-                        Delete={"Objects": keys[start : start + DELETE_BATCH], "Quiet": True},
-                    )
+            delete_prefix(self._client, self._bucket, files_prefix(tenant_id, job_id))
+
+
+def delete_prefix(client: S3Client, bucket: str, prefix: str) -> None:
+    """Remove every object below `prefix`, with all its versions where the bucket keeps them."""
+    paginator = client.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        found: list[ObjectIdentifierTypeDef] = [
+            {"Key": item["Key"], "VersionId": item["VersionId"]}
+            for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+        ]
+        for start in range(0, len(found), DELETE_BATCH):
+            client.delete_objects(
+                Bucket=bucket, Delete={"Objects": found[start : start + DELETE_BATCH], "Quiet": True}
+            )

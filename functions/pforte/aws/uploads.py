@@ -35,15 +35,20 @@ class S3Uploads:
         self._client = client
         self._bucket = bucket
 
-    def presigned_post(self, key: str, max_bytes: int, content_type: str) -> dict[str, Any]:
-        """URL and form fields for one upload to `key`; S3 refuses files larger than `max_bytes`."""
+    def presigned_post(
+        self, key: str, max_bytes: int, content_type: str, metadata: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """URL and form fields for one upload to `key`; S3 refuses files larger than `max_bytes`,
+        and any change of the fields the form sets (content type, metadata)."""
+        fields = {"Content-Type": content_type}
+        fields |= {f"x-amz-meta-{name}": value for name, value in (metadata or {}).items()}
         post = self._client.generate_presigned_post(
             Bucket=self._bucket,
             Key=key,
-            Fields={"Content-Type": content_type},
+            Fields=fields,
             Conditions=[
                 ["content-length-range", 1, max_bytes],
-                {"Content-Type": content_type},
+                *({name: value} for name, value in fields.items()),
             ],
             ExpiresIn=UPLOAD_LINK_SECONDS,
         )

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pforte.jobs import ContactGone, Job, JobChanged, JobState
+from botocore.exceptions import ClientError
+
+from pforte.jobfiles import FileTargetGone
+from pforte.jobs import ContactGone, FileStatus, Job, JobChanged, JobFile, JobState
 from pforte.pagination import Page
 from pforte.store import keys
-from pforte.store.dynamo import DynamoTable, from_item, model_from, to_item
+from pforte.store.dynamo import DynamoTable, from_item, is_condition_failure, model_from, to_item
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        QueryInputTypeDef,
+        TransactWriteItemTypeDef,
+    )
 
 # Every write to a job also checks that its contact is there and not being deleted.
 CONTACT_OPEN = "attribute_exists(PK) AND attribute_not_exists(deleting)"
@@ -118,3 +125,54 @@ class DynamoJobRepository(DynamoTable):
             request["ExclusiveStartKey"] = to_item(keys.job_key(tenant_id, contact_id, after))
         items = [model_from(Job, item) for item in self._client.query(**request).get("Items", [])]
         return Page(items[:limit], after=items[limit - 1].id if len(items) > limit else None)
+
+
+class DynamoFileEntries(DynamoTable):
+    """A job's file entries, in a map on the job item: read with the job, deleted with it."""
+
+    def admit(self, tenant_id: str, contact_id: str, job_id: str, file: JobFile) -> None:
+        parts: list[TransactWriteItemTypeDef] = [
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.contact_key(tenant_id, contact_id)),
+                    "ConditionExpression": CONTACT_OPEN,
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.job_key(tenant_id, contact_id, job_id)),
+                    "UpdateExpression": "SET files.#name = :file",
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeNames": {"#name": file.name},
+                    "ExpressionAttributeValues": {":file": _file_value(file)},
+                }
+            },
+        ]
+        if self._try_transact(parts) is not None:
+            raise FileTargetGone
+
+    def settle(self, tenant_id: str, contact_id: str, job_id: str, file: JobFile) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item(keys.job_key(tenant_id, contact_id, job_id)),
+                UpdateExpression="SET files.#name = :file",
+                ConditionExpression="files.#name.upload_id = :upload AND files.#name.#status = :pending",
+                ExpressionAttributeNames={"#name": file.name, "#status": "status"},
+                ExpressionAttributeValues={
+                    ":file": _file_value(file),
+                    ":upload": {"S": file.upload_id},
+                    ":pending": {"S": FileStatus.PENDING.value},
+                },
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
+
+def _file_value(file: JobFile) -> AttributeValueTypeDef:
+    return {"M": to_item(file.model_dump(mode="json"))}

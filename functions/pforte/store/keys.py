@@ -93,3 +93,7 @@ def failed_attempts_key(purpose: str, source: str) -> dict[str, str]:
 
 def email_guard_key(tenant_id: str, email_key: str) -> dict[str, str]:
     return {PK: f"TENANT#{tenant_id}#EMAIL#{email_key}", SK: "GUARD"}
+
+
+def export_key(tenant_id: str, export_id: str) -> dict[str, str]:
+    return {PK: f"TENANT#{tenant_id}#EXPORT#{export_id}", SK: "EXPORT"}

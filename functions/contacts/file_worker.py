@@ -1,0 +1,38 @@
+"""The job-file worker: S3 reports an arrived job file (through SQS), the worker checks its size
+against the admission and its content against its kind, and records the outcome on the job."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from pforte import jobfiles
+from pforte.api import file_entries, job_files, job_repository
+from pforte.observability import MetricUnit, logger, metrics, sqs_worker
+
+
+def handle_record(record: SQSRecord) -> None:
+    """One SQS message: an S3 notification with one or more created objects."""
+    notification: dict[str, Any] = json.loads(record.body)
+    if notification.get("Event") == "s3:TestEvent":
+        return  # S3 checks the queue when the notification is configured
+    for entry in notification.get("Records", []):
+        found = entry["s3"]["object"]
+        key = unquote_plus(found["key"])  # keys arrive URL-encoded
+        arrival = jobfiles.receive_file(
+            job_repository(), file_entries(), job_files(), key, found.get("versionId")
+        )
+        if arrival is None:
+            logger.warning("Not a job file", extra={"key": key})
+            continue
+        logger.info(
+            "Job file checked",
+            extra={"tenant_id": arrival.tenant_id, "job_id": arrival.job_id, "outcome": arrival.outcome},
+        )
+        metrics.add_metric(name=f"JobFile{arrival.outcome.title()}", unit=MetricUnit.Count, value=1)
+
+
+lambda_handler = sqs_worker(handle_record)

@@ -1,0 +1,32 @@
+"""The exports worker: one queued export per message, streamed into S3."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from pforte import exports
+from pforte.api import export_work
+from pforte.exports import ExportMessage
+from pforte.observability import MetricUnit, logger, metrics, sqs_worker
+
+# The queue's maxReceiveCount in template.yaml: the last delivery fails the export for good.
+MAX_RECEIVES = 3
+
+
+def handle_record(record: SQSRecord) -> None:
+    message = ExportMessage.model_validate_json(record.body)
+    final_attempt = int(record.attributes.approximate_receive_count) >= MAX_RECEIVES
+    export = exports.run_export(
+        export_work(), message.tenant_id, message.export_id, final_attempt=final_attempt
+    )
+    if export is None:
+        logger.info("Nothing to export", extra={"export_id": message.export_id})
+        return
+    logger.info(
+        "Export finished",
+        extra={"export_id": export.id, "tenant_id": export.tenant_id, "status": export.status.value},
+    )
+    metrics.add_metric(name=f"Export{export.status.value.title()}", unit=MetricUnit.Count, value=1)
+
+
+lambda_handler = sqs_worker(handle_record)

@@ -1,0 +1,118 @@
+"""Export files in S3: written by multipart upload as the bytes come, fetched by presigned GET."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from pforte.aws.files import delete_prefix
+from pforte.exports import content_disposition, customer_exports_prefix
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
+
+# At least 5 MiB per part (S3's minimum but for the last); 16 MiB keeps a 1 GB file at 64 parts
+# (10,000 at most) with one part in memory at a time.
+PART_BYTES = 16 * 1024 * 1024
+
+
+class MultipartWriter:
+    """Bytes in, parts of PART_BYTES out to S3; at most one part is held in memory."""
+
+    def __init__(
+        self, client: S3Client, bucket: str, key: str, upload_id: str, on_part: Callable[[int], None]
+    ) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._key = key
+        self._upload_id = upload_id
+        self._on_part = on_part
+        self._buffer = bytearray()
+        self._parts: list[CompletedPartTypeDef] = []
+        self._sent = 0
+
+    @property
+    def upload_id(self) -> str:
+        return self._upload_id
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        while len(self._buffer) >= PART_BYTES:
+            part = bytes(self._buffer[:PART_BYTES])
+            del self._buffer[:PART_BYTES]
+            self._send(part)
+
+    def _send(self, part: bytes) -> None:
+        number = len(self._parts) + 1
+        response = self._client.upload_part(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=part
+        )
+        self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
+        self._sent += len(part)
+        self._on_part(self._sent)
+
+    def complete(self) -> int:
+        if self._buffer or not self._parts:
+            part = bytes(self._buffer)
+            self._buffer.clear()
+            self._send(part)
+        self._client.complete_multipart_upload(
+            Bucket=self._bucket,
+            Key=self._key,
+            UploadId=self._upload_id,
+            MultipartUpload={"Parts": self._parts},
+        )
+        return self._sent
+
+    def abort(self) -> None:
+        self._buffer.clear()
+        abort_upload(self._client, self._bucket, self._key, self._upload_id)
+
+
+def abort_upload(client: S3Client, bucket: str, key: str, upload_id: str) -> None:
+    try:
+        client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in {"NoSuchUpload", "404"}:
+            raise
+
+
+class S3ExportObjects:
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def open_writer(
+        self, key: str, content_type: str, download_name: str, on_part: Callable[[int], None]
+    ) -> MultipartWriter:
+        upload = self._client.create_multipart_upload(
+            Bucket=self._bucket,
+            Key=key,
+            ContentType=content_type,
+            ContentDisposition=content_disposition(download_name),
+        )
+        return MultipartWriter(self._client, self._bucket, key, upload["UploadId"], on_part)
+
+    def abort(self, key: str, upload_id: str) -> None:
+        abort_upload(self._client, self._bucket, key, upload_id)
+
+    def remove(self, key: str) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=key)
+
+    def download_url(self, key: str, download_name: str, seconds: int) -> str:
+        url: str = self._client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ResponseContentDisposition": content_disposition(download_name),
+            },
+            ExpiresIn=seconds,
+        )
+        return url
+
+    def delete_of_customer(self, tenant_id: str, contact_id: str) -> None:
+        delete_prefix(self._client, self._bucket, customer_exports_prefix(tenant_id, contact_id))

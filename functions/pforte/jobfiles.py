@@ -1,0 +1,267 @@
+"""A job's files: admitting an upload (a presigned POST capped at the admitted size), and checking
+what arrives (size and content) before the job counts it as stored.
+
+Files live under the job's prefix: `input.pdf`, `model.json`, `support/<filename>`. Each file of a
+job has an entry on the job: pending (upload admitted), stored (arrived and checked) or rejected
+(removed again; the entry says why).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+
+from pforte.clock import new_id, utcnow
+from pforte.errors import DomainError, ErrorCode, FieldError, not_found
+from pforte.fields import Timestamp, safe_filename
+from pforte.identity import Actor
+from pforte.imports import UploadForm
+from pforte.jobs import FileKind, FileProblem, FileStatus, JobFile, JobRepository, get_job
+
+# S3 takes at most 5 GB in one POST upload.
+MAX_FILE_BYTES = 5 * 1024**3
+# The model is parsed on arrival: a bound keeps that check within the worker's memory.
+MAX_MODEL_BYTES = 16 * 1024 * 1024
+MAX_SUPPORT_FILES = 20
+UPLOAD_LINK_SECONDS = 3600
+# How much of a PDF's head and tail is read to recognise it: readers accept the header within the
+# first 1024 bytes and look for the end-of-file marker in the last ones.
+PDF_PROBE_BYTES = 1024
+
+
+_CONTENT_TYPES = {
+    FileKind.INPUT: "application/pdf",
+    FileKind.MODEL: "application/json",
+    FileKind.SUPPORT: "application/octet-stream",
+}
+
+
+class FileUploadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: FileKind
+    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    size: Annotated[StrictInt, Field(ge=1, description="Bytes; the upload may not be larger")]
+
+    @field_validator("filename")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not value.strip() or any(not char.isprintable() for char in value):
+            raise ValueError("The file name must be printable text.")
+        return value.strip()
+
+
+class FileUpload(BaseModel):
+    """Where and how to upload one admitted file (a multipart/form-data POST to `upload.url`)."""
+
+    name: str
+    kind: FileKind
+    max_bytes: int
+    upload: UploadForm
+    expires_at: Timestamp
+
+
+def file_name(kind: FileKind, filename: str) -> str:
+    """The file's path below the job's prefix: fixed for input and model, the safe name for support."""
+    if kind is FileKind.INPUT:
+        return "input.pdf"
+    if kind is FileKind.MODEL:
+        return "model.json"
+    return "support/" + safe_filename(filename, "file", max_len=200)
+
+
+def max_bytes_of(kind: FileKind) -> int:
+    return MAX_MODEL_BYTES if kind is FileKind.MODEL else MAX_FILE_BYTES
+
+
+def file_key(tenant_id: str, job_id: str, name: str) -> str:
+    # Same prefix as pforte.jobs.files_prefix (kept there for the delete cascade).
+    return f"tenants/{tenant_id}/jobs/{job_id}/{name}"
+
+
+def parse_file_key(key: str) -> tuple[str, str, str] | None:
+    """(tenant, job, name) of a job file's object key; None for anything else."""
+    parts = key.split("/", 4)
+    if len(parts) != 5 or parts[0] != "tenants" or parts[2] != "jobs" or not parts[4]:
+        return None
+    return parts[1], parts[3], parts[4]
+
+
+# --- ports ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    upload_id: str | None  # from the object's metadata, as the signed form set it
+    version_id: str | None
+
+
+class FileStorage(Protocol):
+    def presigned_post(
+        self, key: str, max_bytes: int, content_type: str, metadata: dict[str, str]
+    ) -> dict[str, Any]: ...
+
+    def head(self, key: str, version_id: str | None) -> StoredObject | None:
+        """The object's size and metadata; None once it is gone."""
+
+    def read_range(self, key: str, version_id: str | None, start: int, end: int) -> bytes:
+        """Bytes start..end (inclusive) of the object; `start` < 0 counts from the end."""
+
+    def remove(self, key: str, version_id: str | None) -> None:
+        """Remove this version of the object for good (or the object, without versions)."""
+
+
+class FileEntries(Protocol):
+    def admit(self, tenant_id: str, contact_id: str, job_id: str, file: JobFile) -> None:
+        """Set the job's entry for `file.name`, if the job and its contact are still there
+        (FileTargetGone otherwise); a newer admission replaces an older one."""
+
+    def settle(self, tenant_id: str, contact_id: str, job_id: str, file: JobFile) -> bool:
+        """Store the checked entry if it is still the pending one of `file.upload_id`; False otherwise."""
+
+
+class FileTargetGone(Exception):
+    """Raised by a repository when the job (or its contact) is gone."""
+
+
+# --- services -------------------------------------------------------------------------------------
+
+
+def start_file_upload(
+    jobs: JobRepository,
+    entries: FileEntries,
+    storage: FileStorage,
+    actor: Actor,
+    job_id: str,
+    request: FileUploadRequest,
+) -> FileUpload:
+    """Admit one file of a job and sign its upload; S3 refuses anything above the admitted size."""
+    job = get_job(jobs, actor, job_id)
+    limit = max_bytes_of(request.kind)
+    if request.size > limit:
+        raise DomainError(
+            ErrorCode.FILE_TOO_LARGE,
+            f"A {request.kind} file may have at most {limit} bytes.",
+            [FieldError("size", f"At most {limit} bytes.")],
+        )
+    name = file_name(request.kind, request.filename)
+    supports = {
+        n for n, f in job.files.items() if f.kind is FileKind.SUPPORT and f.status is not FileStatus.REJECTED
+    }
+    if request.kind is FileKind.SUPPORT and name not in supports and len(supports) >= MAX_SUPPORT_FILES:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR,
+            f"A job takes at most {MAX_SUPPORT_FILES} support files.",
+            [FieldError("kind", f"This job has {MAX_SUPPORT_FILES} support files already.")],
+        )
+    now = utcnow()
+    entry = JobFile(
+        name=name,
+        kind=request.kind,
+        filename=request.filename,
+        size=request.size,
+        upload_id=new_id(),
+        requested_at=now,
+    )
+    try:
+        entries.admit(actor.tenant_id, job.contact_id, job.id, entry)
+    except FileTargetGone:
+        raise not_found("Job") from None
+    form = storage.presigned_post(
+        file_key(actor.tenant_id, job.id, name),
+        request.size,
+        _CONTENT_TYPES[request.kind],
+        {"upload-id": entry.upload_id},
+    )
+    return FileUpload(
+        name=name,
+        kind=request.kind,
+        max_bytes=request.size,
+        upload=UploadForm(url=form["url"], fields=form["fields"]),
+        expires_at=now + timedelta(seconds=UPLOAD_LINK_SECONDS),
+    )
+
+
+def check_content(kind: FileKind, size: int, read: Any) -> FileProblem | None:
+    """Whether the bytes are what the kind promises, judged by content, not by name.
+    `read(start, end)` returns the bytes start..end of the object (start < 0: from its end)."""
+    if kind is FileKind.INPUT:
+        head = read(0, min(size, PDF_PROBE_BYTES) - 1)
+        tail = read(-min(size, PDF_PROBE_BYTES), -1) if size > PDF_PROBE_BYTES else head
+        if b"%PDF-" not in head or b"%%EOF" not in tail:
+            return FileProblem(code="not_a_pdf", message="The input file is not a complete PDF document.")
+        return None
+    if kind is FileKind.MODEL:
+        try:
+            parsed = json.loads(read(0, size - 1).decode("utf-8-sig"))
+        except (ValueError, UnicodeError, RecursionError):
+            return FileProblem(code="invalid_json", message="The model file is not valid JSON (UTF-8).")
+        if not isinstance(parsed, dict | list):
+            return FileProblem(
+                code="invalid_json", message="The model file must hold a JSON object or array."
+            )
+    return None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    tenant_id: str
+    job_id: str
+    name: str
+    outcome: str  # stored | rejected | ignored
+
+
+def receive_file(
+    jobs: JobRepository, entries: FileEntries, storage: FileStorage, key: str, version_id: str | None
+) -> Arrival | None:
+    """An object arrived under a job's prefix: keep it if it is the admitted upload, within its
+    size and of the right content; otherwise remove it and note why on the job. Idempotent."""
+    parsed = parse_file_key(key)
+    if parsed is None:
+        return None
+    tenant_id, job_id, name = parsed
+    job = jobs.get(tenant_id, job_id)
+    stored = storage.head(key, version_id)
+    if stored is None:
+        return Arrival(tenant_id, job_id, name, "ignored")  # removed meanwhile: nothing to check
+    entry = job.files.get(name) if job else None
+    if job is None or entry is None or stored.upload_id is None:
+        # Nobody admitted this object (or its job is gone): it may not stay.
+        storage.remove(key, stored.version_id)
+        return Arrival(tenant_id, job_id, name, "ignored")
+    if stored.upload_id != entry.upload_id:
+        # An older upload than the admitted one: the admitted one is checked when it arrives.
+        return Arrival(tenant_id, job_id, name, "ignored")
+    if entry.status is not FileStatus.PENDING:
+        return Arrival(tenant_id, job_id, name, "ignored")  # a repeated notification
+    problem: FileProblem | None
+    if stored.size > entry.size:
+        problem = FileProblem(
+            code="file_too_large",
+            message=f"The file has {stored.size} bytes; {entry.size} were admitted.",
+        )
+    else:
+        problem = check_content(
+            entry.kind,
+            stored.size,
+            lambda start, end: storage.read_range(key, stored.version_id, start, end),
+        )
+    if problem is not None:
+        storage.remove(key, stored.version_id)
+        settled = entry.model_copy(update={"status": FileStatus.REJECTED, "problem": problem})
+    else:
+        settled = entry.model_copy(
+            update={
+                "status": FileStatus.STORED,
+                "size": stored.size,
+                "stored_at": utcnow(),
+                "version_id": stored.version_id,
+            }
+        )
+    entries.settle(tenant_id, job.contact_id, job_id, settled)
+    return Arrival(tenant_id, job_id, name, settled.status.value)

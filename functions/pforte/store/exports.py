@@ -1,0 +1,124 @@
+"""Exports in DynamoDB: one item per export, expiring with its file; every change after the claim
+is conditional on the run that makes it, so that a repeated message cannot overwrite a newer run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from pforte.clock import iso, utcnow
+from pforte.exports import Export, ExportProblem, ExportStatus, Progress, Superseded
+from pforte.store import keys
+from pforte.store.dynamo import DynamoTable, is_condition_failure, model_from, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+# Kept a day past the file: reads check the age themselves (TTL deletion lags).
+EXTRA_RECORD_SECONDS = 24 * 3600
+
+
+class DynamoExportRepository(DynamoTable):
+    def add(self, export: Export) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    **keys.export_key(export.tenant_id, export.id),
+                    "entity": "export",
+                    **export.model_dump(mode="json"),
+                    keys.TTL: int(export.available_until.timestamp()) + EXTRA_RECORD_SECONDS,
+                }
+            ),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+
+    def get(self, tenant_id: str, export_id: str) -> Export | None:
+        item = self._get(keys.export_key(tenant_id, export_id))
+        return model_from(Export, item) if item else None
+
+    def _update(
+        self, export: Export, values: dict[str, Any], condition: str, condition_values: dict[str, Any]
+    ) -> bool:
+        values = {**values, "updated_at": iso(utcnow())}
+        present = {name: value for name, value in values.items() if value is not None}
+        absent = [name for name, value in values.items() if value is None]
+        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in present)
+        if absent:
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in absent)
+        attribute_values: dict[str, AttributeValueTypeDef] = {
+            f":{name}": value for name, value in to_item({**present, **condition_values}).items()
+        }
+        names = {f"#{name}": name for name in values} | {"#status": "status", "#run_id": "run_id"}
+        used = expression + condition
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item(keys.export_key(export.tenant_id, export.id)),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={name: value for name, value in names.items() if name in used},
+                ExpressionAttributeValues=attribute_values,
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def claim(self, export: Export, run_id: str) -> bool:
+        return self._update(
+            export,
+            {"status": ExportStatus.RUNNING.value, "run_id": run_id},
+            "#status IN (:pending, :running)",
+            {"pending": ExportStatus.PENDING.value, "running": ExportStatus.RUNNING.value},
+        )
+
+    def _of_run(self, export: Export, run_id: str, values: dict[str, Any]) -> bool:
+        return self._update(export, values, "#run_id = :run", {"run": run_id})
+
+    def started(self, export: Export, run_id: str, object_key: str, upload_id: str, total_bytes: int) -> None:
+        progress = Progress(total_bytes=total_bytes).model_dump()
+        values = {"object_key": object_key, "upload_id": upload_id, "progress": progress}
+        if not self._of_run(export, run_id, values):
+            raise Superseded
+
+    def progress(self, export: Export, run_id: str, done_bytes: int) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item(keys.export_key(export.tenant_id, export.id)),
+                UpdateExpression="SET progress.done_bytes = :done, updated_at = :now",
+                ConditionExpression="run_id = :run",
+                ExpressionAttributeValues={
+                    ":done": {"N": str(done_bytes)},
+                    ":run": {"S": run_id},
+                    ":now": {"S": iso(utcnow())},
+                },
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                raise Superseded from None
+            raise
+
+    def finish(
+        self,
+        export: Export,
+        run_id: str,
+        status: ExportStatus,
+        progress: Progress,
+        object_key: str | None,
+        error: ExportProblem | None,
+    ) -> bool:
+        return self._of_run(
+            export,
+            run_id,
+            {
+                "status": status.value,
+                "progress": progress.model_dump(),
+                "object_key": object_key,
+                "upload_id": None,
+                "error": error.model_dump() if error else None,
+            },
+        )
