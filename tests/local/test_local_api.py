@@ -239,3 +239,51 @@ def test_a_large_import_through_the_presigned_upload(local: tuple[Http, str]) ->
         time.sleep(0.2)
     assert job["status"] == "succeeded", job
     assert (job["report"]["imported"], job["total_rows"]) == (600, 600)
+
+
+def test_upload_a_pdf_to_a_job_back_up_the_customer_and_download_the_zip(local: tuple[Http, str]) -> None:
+    import io
+    import zipfile
+
+    import requests
+
+    http, _ = local
+    admin = http.token("backups")
+    _, anna, _ = http.call(
+        "POST", "/contacts", {"name": "Anna Beispiel", "email": "anna@backup.example"}, token=admin
+    )
+    _, flyer, _ = http.call("POST", f"/contacts/{anna['id']}/jobs", {"title": "Flyer"}, token=admin)
+    pdf = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"
+    status, admitted, _ = http.call(
+        "POST",
+        f"/jobs/{flyer['id']}/files",
+        {"kind": "input", "filename": "flyer.pdf", "size": len(pdf)},
+        token=admin,
+    )
+    assert status == 201, admitted
+    form = admitted["upload"]
+    uploaded = requests.post(form["url"], data=form["fields"], files={"file": ("flyer.pdf", pdf)}, timeout=30)
+    assert uploaded.status_code in (200, 204), uploaded.text
+    for _ in range(100):
+        _, job, _ = http.call("GET", f"/jobs/{flyer['id']}", token=admin)
+        if job["files"] and job["files"][0]["status"] != "pending":
+            break
+        time.sleep(0.2)
+    assert job["files"][0]["status"] == "stored", job
+
+    status, started, _headers = http.call("POST", f"/contacts/{anna['id']}/backups", token=admin)
+    assert status == 202, started
+    for _ in range(100):
+        _, export, _ = http.call("GET", f"/exports/{started['export_id']}", token=admin)
+        if export["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.2)
+    assert export["status"] == "succeeded", export
+    zipped = requests.get(export["download_url"], timeout=30)
+    assert zipped.status_code == 200
+    assert "Anna Beispiel.zip" in zipped.headers["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(zipped.content))
+    assert archive.read(f"{flyer['id']}/input.pdf") == pdf
+    assert sorted(archive.namelist()) == sorted(
+        ["user-profile.json", "jobs.json", f"{flyer['id']}/input.pdf"]
+    )
