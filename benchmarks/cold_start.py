@@ -29,6 +29,8 @@ REQUESTS = {
     "ContactsFunction": ("GET", "/contacts", None, 200, ["dynamodb"]),
     "TenantsFunction": ("GET", "/tenant", None, 200, ["dynamodb"]),
     "PublicFunction": ("POST", "/public/activations", {"token": "demo." + "x" * 43}, 410, ["dynamodb"]),
+    # An id that is no export: answered 404 before any read, as an unknown export would be.
+    "ExportsFunction": ("GET", "/exports/{export_id}", None, 404, ["dynamodb"]),
 }
 
 HANDLER_RUN = """
