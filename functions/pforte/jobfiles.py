@@ -132,6 +132,46 @@ class FileTargetGone(Exception):
 # --- services -------------------------------------------------------------------------------------
 
 
+def too_large(field: str, limit: int, what: str) -> DomainError:
+    return DomainError(
+        ErrorCode.FILE_TOO_LARGE,
+        f"{what} may have at most {limit} bytes.",
+        [FieldError(field, f"At most {limit} bytes.")],
+    )
+
+
+def new_entry(request: FileUploadRequest) -> JobFile:
+    """A pending entry for one file to come, within its kind's size limit."""
+    limit = max_bytes_of(request.kind)
+    if request.size > limit:
+        raise too_large("size", limit, f"A {request.kind} file")
+    return JobFile(
+        name=file_name(request.kind, request.filename),
+        kind=request.kind,
+        filename=request.filename,
+        size=request.size,
+        upload_id=new_id(),
+        requested_at=utcnow(),
+    )
+
+
+def sign_upload(storage: FileStorage, tenant_id: str, job_id: str, entry: JobFile) -> FileUpload:
+    """The presigned POST for an admitted entry: its key, type and upload id pinned, its size capped."""
+    form = storage.presigned_post(
+        file_key(tenant_id, job_id, entry.name),
+        entry.size,
+        _CONTENT_TYPES[entry.kind],
+        {"upload-id": entry.upload_id},
+    )
+    return FileUpload(
+        name=entry.name,
+        kind=entry.kind,
+        max_bytes=entry.size,
+        upload=UploadForm(url=form["url"], fields=form["fields"]),
+        expires_at=entry.requested_at + timedelta(seconds=UPLOAD_LINK_SECONDS),
+    )
+
+
 def start_file_upload(
     jobs: JobRepository,
     entries: FileEntries,
@@ -142,49 +182,21 @@ def start_file_upload(
 ) -> FileUpload:
     """Admit one file of a job and sign its upload; S3 refuses anything above the admitted size."""
     job = get_job(jobs, actor, job_id)
-    limit = max_bytes_of(request.kind)
-    if request.size > limit:
-        raise DomainError(
-            ErrorCode.FILE_TOO_LARGE,
-            f"A {request.kind} file may have at most {limit} bytes.",
-            [FieldError("size", f"At most {limit} bytes.")],
-        )
-    name = file_name(request.kind, request.filename)
+    entry = new_entry(request)
     supports = {
         n for n, f in job.files.items() if f.kind is FileKind.SUPPORT and f.status is not FileStatus.REJECTED
     }
-    if request.kind is FileKind.SUPPORT and name not in supports and len(supports) >= MAX_SUPPORT_FILES:
+    if entry.kind is FileKind.SUPPORT and entry.name not in supports and len(supports) >= MAX_SUPPORT_FILES:
         raise DomainError(
             ErrorCode.VALIDATION_ERROR,
             f"A job takes at most {MAX_SUPPORT_FILES} support files.",
             [FieldError("kind", f"This job has {MAX_SUPPORT_FILES} support files already.")],
         )
-    now = utcnow()
-    entry = JobFile(
-        name=name,
-        kind=request.kind,
-        filename=request.filename,
-        size=request.size,
-        upload_id=new_id(),
-        requested_at=now,
-    )
     try:
         entries.admit(actor.tenant_id, job.contact_id, job.id, entry)
     except FileTargetGone:
         raise not_found("Job") from None
-    form = storage.presigned_post(
-        file_key(actor.tenant_id, job.id, name),
-        request.size,
-        _CONTENT_TYPES[request.kind],
-        {"upload-id": entry.upload_id},
-    )
-    return FileUpload(
-        name=name,
-        kind=request.kind,
-        max_bytes=request.size,
-        upload=UploadForm(url=form["url"], fields=form["fields"]),
-        expires_at=now + timedelta(seconds=UPLOAD_LINK_SECONDS),
-    )
+    return sign_upload(storage, actor.tenant_id, job.id, entry)
 
 
 def check_content(kind: FileKind, size: int, read: Any) -> FileProblem | None:
