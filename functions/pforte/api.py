@@ -31,9 +31,11 @@ from pforte.activation import ActivationRepository, FailedAttempts, MessageQueue
 from pforte.aws import clients
 from pforte.aws.exports import S3ExportObjects
 from pforte.aws.files import S3JobFiles
+from pforte.aws.idempotency import PowertoolsIdempotency
 from pforte.aws.identities import CognitoLoginIdentities
 from pforte.aws.mailer import SesMailer
 from pforte.aws.queues import SqsQueue
+from pforte.aws.secrets import SecretLinkKeys
 from pforte.aws.uploads import S3Uploads
 from pforte.cascade import Deletion
 from pforte.contacts import ContactRepository
@@ -44,6 +46,7 @@ from pforte.imports import ImportJobRepository, ImportStore, Uploads
 from pforte.jobfiles import FileEntries, FileStorage
 from pforte.jobs import JobRepository
 from pforte.lifecycle import LoginIdentities
+from pforte.links import LinkKeys, LinkRepository, SubmissionPorts
 from pforte.mail import Mailer
 from pforte.observability import logger
 from pforte.settings import get_settings
@@ -52,6 +55,7 @@ from pforte.store.contacts import DynamoContactRepository
 from pforte.store.exports import DynamoExportRepository
 from pforte.store.imports import DynamoImportJobs, DynamoImportStore
 from pforte.store.jobs import DynamoFileEntries, DynamoJobRepository
+from pforte.store.links import DynamoAdmissions, DynamoLinkRepository
 from pforte.store.tenants import DynamoTenantRepository
 from pforte.tenants import TenantRepository
 
@@ -308,6 +312,36 @@ def deletion() -> Deletion:
     )
 
 
+def link_repository() -> DynamoLinkRepository:
+    return DynamoLinkRepository(clients.dynamodb(), get_settings().table_name)
+
+
+def link_keys() -> LinkKeys:
+    return SecretLinkKeys(clients.secrets(), get_settings().link_secret_arn)
+
+
+def submission_ports() -> SubmissionPorts:
+    table = get_settings().table_name
+    return SubmissionPorts(
+        links=link_repository(),
+        keys=link_keys(),
+        tenants=tenant_repository(),
+        contacts=DynamoContactRepository(clients.dynamodb(), table),
+        admissions=DynamoAdmissions(clients.dynamodb(), table),
+        storage=job_files(),
+        idempotency=PowertoolsIdempotency(clients.dynamodb(), table),
+    )
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The `Idempotency-Key` header, if sent (any spelling of the name)."""
+    headers = request.resolved_event.headers or {}
+    for name, value in headers.items():
+        if name.lower() == "idempotency-key":
+            return str(value)
+    return None
+
+
 def export_repository() -> ExportRepository:
     return DynamoExportRepository(clients.dynamodb(), get_settings().table_name)
 
@@ -362,3 +396,6 @@ JobFileStorage = Annotated[FileStorage, Depends(job_files)]
 Exports = Annotated[ExportRepository, Depends(export_repository)]
 ExportFiles = Annotated[ExportObjects, Depends(export_objects)]
 ExportsQueue = Annotated[MessageQueue, Depends(exports_queue)]
+Links = Annotated[LinkRepository, Depends(link_repository)]
+LinkSigning = Annotated[LinkKeys, Depends(link_keys)]
+Submissions = Annotated[SubmissionPorts, Depends(submission_ports)]

@@ -93,9 +93,16 @@ def activation_mail(tenant: Tenant, contact: Contact, link: str, expires_at: dat
         "link": link,
         "expires": f"{local.strftime(wording.expiry_format)} ({tenant.time_zone})",
     }
+    return _render(ACTIVATION, wording, tenant, contact, values)
+
+
+def _render(
+    template: str, wording: _Wording, tenant: Tenant, contact: Contact, values: dict[str, str]
+) -> OutgoingMail:
+    """The mail from the tenant to the contact: plain values in text, escaped ones in HTML."""
     escaped = {key: html.escape(value, quote=True) for key, value in values.items()}
     return OutgoingMail(
-        template=f"{ACTIVATION}.{contact.language}",
+        template=f"{template}.{contact.language}",
         to=contact.email,
         subject=Template(wording.subject).substitute(values),
         text=Template(wording.text).substitute(values),
@@ -103,3 +110,57 @@ def activation_mail(tenant: Tenant, contact: Contact, link: str, expires_at: dat
         sender_name=tenant.name,
         sender=tenant.mail_sender,
     )
+
+
+GENERIC_LINK = "generic_link"
+
+_GENERIC_LINK: dict[Language, _Wording] = {
+    Language.DE: _Wording(
+        subject="Ihr Link für Aufträge an $tenant",
+        text=(
+            "Guten Tag $name,\n\n"
+            "über diesen Link können Sie $tenant Aufträge mit Ihren Dateien senden, ohne Konto:\n\n"
+            "$link\n\n$validity\n\nIhr Team von $tenant\n"
+        ),
+        html=(
+            "<p>Guten Tag $name,</p>"
+            "<p>über diesen Link können Sie $tenant Aufträge mit Ihren Dateien senden, ohne Konto:</p>"
+            '<p><a href="$link">Auftrag senden</a></p><p>$validity</p><p>Ihr Team von $tenant</p>'
+        ),
+        expiry_format="%d.%m.%Y, %H:%M Uhr",
+    ),
+    Language.EN: _Wording(
+        subject="Your link for sending jobs to $tenant",
+        text=(
+            "Hello $name,\n\n"
+            "with this link you can send jobs with your files to $tenant, without an account:\n\n"
+            "$link\n\n$validity\n\nYour team at $tenant\n"
+        ),
+        html=(
+            "<p>Hello $name,</p>"
+            "<p>with this link you can send jobs with your files to $tenant, without an account:</p>"
+            '<p><a href="$link">Send a job</a></p><p>$validity</p><p>Your team at $tenant</p>'
+        ),
+        expiry_format="%d %b %Y, %H:%M",
+    ),
+}
+_VALIDITY = {
+    Language.DE: ("Der Link gilt bis $expires.", "Der Link gilt bis auf Weiteres."),
+    Language.EN: ("The link is valid until $expires.", "The link is valid until further notice."),
+}
+
+
+def generic_link_mail(
+    tenant: Tenant, contact: Contact, link: str, expires_at: datetime | None
+) -> OutgoingMail:
+    """The generic link in the contact's language, its expiry in the tenant's time zone."""
+    wording = _GENERIC_LINK[contact.language]
+    until, open_ended = _VALIDITY[contact.language]
+    validity = open_ended
+    if expires_at is not None:
+        local = expires_at.astimezone(ZoneInfo(tenant.time_zone))
+        validity = Template(until).substitute(
+            expires=f"{local.strftime(wording.expiry_format)} ({tenant.time_zone})"
+        )
+    values = {"tenant": tenant.name, "name": contact.name, "link": link, "validity": validity}
+    return _render(GENERIC_LINK, wording, tenant, contact, values)

@@ -7,6 +7,7 @@ deployed ones: same keys, indexes, TTL, pool attributes and groups.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,6 +164,16 @@ def _create_pools(found: LocalResources, template: dict[str, Any]) -> None:
         client.create_group(UserPoolId=found.pools[props["UserPoolId"]["Ref"]], GroupName=props["GroupName"])
 
 
+def _create_secrets(found: LocalResources, template: dict[str, Any]) -> None:
+    client = boto3.client("secretsmanager", region_name=REGION)
+    for logical_id, props in resources("AWS::SecretsManager::Secret", template).items():
+        length = int(props.get("GenerateSecretString", {}).get("PasswordLength", 64))
+        arn = client.create_secret(
+            Name=_physical_name(logical_id), SecretString=secrets.token_urlsafe(length)
+        )["ARN"]
+        found.physical[logical_id] = arn  # !Ref of a secret is its ARN
+
+
 def _verify_mail_domain() -> None:
     # SES refuses to send from an unverified identity, on moto as on AWS.
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=MAIL_DOMAIN)
@@ -177,5 +188,6 @@ def provision(template: dict[str, Any] | None = None) -> LocalResources:
     _create_buckets(found, data)
     _connect_notifications(found, data)
     _create_pools(found, data)
+    _create_secrets(found, data)
     _verify_mail_domain()
     return found

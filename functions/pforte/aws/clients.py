@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
 
@@ -51,7 +52,12 @@ def sqs() -> SQSClient:
     return boto3.client("sqs", region_name=get_settings().region, config=_CONFIG)
 
 
+@cache
+def secrets() -> SecretsManagerClient:
+    return boto3.client("secretsmanager", region_name=get_settings().region, config=_CONFIG)
+
+
 def reset() -> None:
     """Forget every client (tests that swap the AWS backend call this)."""
-    for factory in (dynamodb, cognito, sesv2, s3, sqs):
+    for factory in (dynamodb, cognito, sesv2, s3, sqs, secrets):
         factory.cache_clear()

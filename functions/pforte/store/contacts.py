@@ -133,7 +133,11 @@ class DynamoContactRepository(DynamoTable):
         }
 
     def add(self, contact: Contact) -> None:
-        parts: list[TransactWriteItemTypeDef] = [
+        self._commit(self.creation_parts(contact), email_claim_at=1)
+
+    def creation_parts(self, contact: Contact) -> list[TransactWriteItemTypeDef]:
+        """A new contact and its address claim (the claim second), for a transaction."""
+        return [
             {
                 "Put": {
                     "TableName": self._table,
@@ -143,7 +147,10 @@ class DynamoContactRepository(DynamoTable):
             },
             self._claim_email(contact),
         ]
-        self._commit(parts, email_claim_at=1)
+
+    def by_email(self, tenant_id: str, email_key: str) -> Contact | None:
+        guard = self._get(keys.email_guard_key(tenant_id, email_key))
+        return self.get(tenant_id, from_item(guard)["contact_id"]) if guard else None
 
     def replace(self, contact: Contact, previous: Contact) -> None:
         parts: list[TransactWriteItemTypeDef] = [

@@ -33,17 +33,26 @@ class DynamoJobRepository(DynamoTable):
         return model_from(Job, item) if item else None
 
     def add(self, job: Job) -> None:
-        parts: list[TransactWriteItemTypeDef] = [
-            {
-                # Touching the contact makes a delete that read its jobs before this one start over.
-                "Update": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.contact_key(job.tenant_id, job.contact_id)),
-                    "UpdateExpression": "SET version = version + :one",
-                    "ConditionExpression": CONTACT_OPEN,
-                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+        if self._try_transact(self.creation_parts(job)) is not None:
+            raise ContactGone
+
+    def creation_parts(self, job: Job, *, new_contact: bool = False) -> list[TransactWriteItemTypeDef]:
+        """The job and its pointer; for an existing contact also a touch of the contact (a delete
+        that read its jobs before this one starts over), on the condition that it is still there."""
+        parts: list[TransactWriteItemTypeDef] = []
+        if not new_contact:
+            parts.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item(keys.contact_key(job.tenant_id, job.contact_id)),
+                        "UpdateExpression": "SET version = version + :one",
+                        "ConditionExpression": CONTACT_OPEN,
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
                 }
-            },
+            )
+        parts += [
             {
                 "Put": {
                     "TableName": self._table,
@@ -71,8 +80,7 @@ class DynamoJobRepository(DynamoTable):
                 }
             },
         ]
-        if self._try_transact(parts) is not None:
-            raise ContactGone
+        return parts
 
     def change_state(self, job: Job, previous: JobState) -> None:
         parts: list[TransactWriteItemTypeDef] = [

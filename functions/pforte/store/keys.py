@@ -97,3 +97,27 @@ def email_guard_key(tenant_id: str, email_key: str) -> dict[str, str]:
 
 def export_key(tenant_id: str, export_id: str) -> dict[str, str]:
     return {PK: f"TENANT#{tenant_id}#EXPORT#{export_id}", SK: "EXPORT"}
+
+
+def generic_link_key(tenant_id: str) -> dict[str, str]:
+    return {PK: f"TENANT#{tenant_id}", SK: "GENERIC_LINK"}
+
+
+def usage_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#GENERIC_USAGE"
+
+
+def usage_key(tenant_id: str, day: str) -> dict[str, str]:
+    """The generic link's counters of one local day of the tenant (`YYYY-MM-DD`)."""
+    return {PK: usage_pk(tenant_id), SK: f"DAY#{day}"}
+
+
+# Platform-wide index partitions (GSI1) for the scheduled functions, which work across tenants and
+# must not scan: links that expire, and usage days not closed yet. Items leave them once handled.
+LINKS_BY_EXPIRY = "PLATFORM#LINK_EXPIRY"
+OPEN_USAGE_DAYS = "PLATFORM#OPEN_USAGE"
+
+
+def idempotency_pk(tenant_id: str) -> str:
+    """Where Powertools keeps the tenant's idempotency records (the sort key is its hash)."""
+    return f"TENANT#{tenant_id}#IDEMPOTENCY"
