@@ -35,6 +35,7 @@ unit: $(STAMP)
 bench: $(STAMP)  ## benchmarks (not part of make test)
 	$(BIN)/python benchmarks/cold_start.py
 	$(BIN)/python benchmarks/import.py
+	$(BIN)/python benchmarks/backup.py
 
 openapi: $(STAMP)  ## write docs/openapi.json from the handlers' routes
 	$(BIN)/python -m infra.openapi > docs/openapi.json

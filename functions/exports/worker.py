@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from pforte import exports
+from pforte import archive, exports
 from pforte.api import export_work
 from pforte.exports import ExportMessage
 from pforte.observability import MetricUnit, logger, metrics, sqs_worker
+
+# Imported at init, not on the first export: the ZIP writer is only needed here.
+__all__ = ["archive", "lambda_handler"]
 
 # The queue's maxReceiveCount in template.yaml: the last delivery fails the export for good.
 MAX_RECEIVES = 3

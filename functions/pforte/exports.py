@@ -151,30 +151,42 @@ class Superseded(Exception):
     """Raised by a repository when another run of the same export has taken over."""
 
 
+class CustomerGone(Exception):
+    """Raised by a repository when the customer of a backup is no longer there."""
+
+
 class ExportRepository(Protocol):
     def add(self, export: Export) -> None: ...
 
     def get(self, tenant_id: str, export_id: str) -> Export | None: ...
 
-    def claim(self, export: Export, run_id: str) -> bool:
-        """Make `run_id` the export's run if it is not finished; False if it is."""
-
-    def started(self, export: Export, run_id: str, object_key: str, upload_id: str, total_bytes: int) -> None:
-        """Record where the run writes (so that a later run can clean up); Superseded if not its run."""
+    def claim(self, export: Export, run: Run) -> bool:
+        """Make `run` the export's run (recording where it writes, so that a later run can clean
+        up) if the export is not finished; False if it is."""
 
     def progress(self, export: Export, run_id: str, done_bytes: int) -> None:
         """Superseded if another run has taken over."""
 
-    def finish(
-        self,
-        export: Export,
-        run_id: str,
-        status: ExportStatus,
-        progress: Progress,
-        object_key: str | None,
-        error: ExportProblem | None,
-    ) -> bool:
-        """Store the outcome if `run_id` is still the export's run; False if it is not."""
+    def finish(self, export: Export, run_id: str, outcome: Outcome) -> None:
+        """Store the outcome if `run_id` is still the export's run (Superseded if not) and, for
+        `outcome.customer_id`, the customer still exists (CustomerGone if not)."""
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    object_key: str | None = None
+    upload_id: str | None = None
+    total_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: ExportStatus
+    progress: Progress
+    object_key: str | None = None
+    error: ExportProblem | None = None
+    customer_id: str | None = None  # a backup is only done while its customer still exists
 
 
 class ObjectWriter(Protocol):
@@ -335,62 +347,15 @@ def run_export(work: ExportWork, tenant_id: str, export_id: str, *, final_attemp
     """Make the export's file, streamed into S3. Idempotent: a finished export is left alone, an
     interrupted run's upload is discarded and the file made again. A failure on the last attempt
     (or one that no attempt can mend) marks the export failed with a reason; no half file stays."""
-    from pforte import archive
-
     export = work.exports.get(tenant_id, export_id)
     if export is None or export.status in FINISHED:
         return None
     run_id = new_id()
-    if not work.exports.claim(export, run_id):
-        return None
-    if export.object_key and export.upload_id:
-        work.objects.abort(export.object_key, export.upload_id)  # left by a run that was cut off
-    key = object_key(export, run_id)
     try:
-        source: Iterable[bytes]
-        if export.kind is ExportKind.BACKUP:
-            contact = _customer(work, export)
-            source, total = archive.backup(
-                contact, work.jobs.all_of_contact(tenant_id, contact.id), work.files
-            )
-        else:
-            assert export.request is not None
-            source, total = archive.accounts_csv(work.contacts, tenant_id, export.request), 0
-        size = _write(work, export, run_id, key, source, total)
-        if export.kind is ExportKind.BACKUP:
-            try:
-                _customer(work, export)
-            except ExportFailed:
-                work.objects.remove(key)  # the customer was deleted meanwhile: so is the backup
-                raise
-        done = Progress(done_bytes=size, total_bytes=size)
-        if not work.exports.finish(export, run_id, ExportStatus.SUCCEEDED, done, key, None):
-            work.objects.remove(key)
-            return None
-    except Superseded:
-        return None
+        source, total = _source(work, export)
     except ExportFailed as failure:
-        work.exports.finish(export, run_id, ExportStatus.FAILED, export.progress, None, failure.problem)
-    except Exception:
-        if not final_attempt:
-            raise
-        problem = ExportProblem(
-            code="internal_error", message="The export could not be made; request it again."
-        )
-        work.exports.finish(export, run_id, ExportStatus.FAILED, export.progress, None, problem)
-    return work.exports.get(tenant_id, export_id)
-
-
-def _customer(work: ExportWork, export: Export) -> Contact:
-    contact = work.contacts.get(export.tenant_id, export.contact_id or "")
-    if contact is None or contact.deleting:
-        raise ExportFailed("contact_gone", "The customer was deleted.")
-    return contact
-
-
-def _write(
-    work: ExportWork, export: Export, run_id: str, key: str, source: Iterable[bytes], total: int
-) -> int:
+        return _fail(work, export, run_id, failure.problem)
+    key = object_key(export, run_id)
     writer = work.objects.open_writer(
         key,
         _CONTENT_TYPES[export.kind],
@@ -398,10 +363,73 @@ def _write(
         on_part=lambda done: work.exports.progress(export, run_id, done),
     )
     try:
-        work.exports.started(export, run_id, key, writer.upload_id, total)
+        if not work.exports.claim(export, Run(run_id, key, writer.upload_id, total)):
+            writer.abort()
+            return None
+        if export.object_key and export.upload_id:
+            work.objects.abort(export.object_key, export.upload_id)  # left by a run that was cut off
         for chunk in source:
             writer.write(chunk)
-        return writer.complete()
-    except BaseException:
+        size = writer.complete()
+    except Superseded:
         writer.abort()
-        raise
+        return None
+    except Exception:
+        writer.abort()
+        if not final_attempt:
+            raise
+        problem = ExportProblem(
+            code="internal_error", message="The export could not be made; request it again."
+        )
+        return _fail(work, export, run_id, problem, claimed=True)
+    done = Outcome(
+        ExportStatus.SUCCEEDED,
+        Progress(done_bytes=size, total_bytes=size),
+        object_key=key,
+        customer_id=export.contact_id if export.kind is ExportKind.BACKUP else None,
+    )
+    try:
+        work.exports.finish(export, run_id, done)
+    except Superseded:
+        work.objects.remove(key)  # another run made (or makes) the file
+        return None
+    except CustomerGone:
+        work.objects.remove(key)  # the customer was deleted meanwhile: so is the backup
+        return _fail(work, export, run_id, _customer_gone().problem, claimed=True)
+    return export.model_copy(
+        update={"status": done.status, "progress": done.progress, "object_key": key, "run_id": run_id}
+    )
+
+
+def _source(work: ExportWork, export: Export) -> tuple[Iterable[bytes], int]:
+    """The export's bytes as a stream, and their size if known up front (0 if not)."""
+    from pforte import archive
+
+    if export.kind is ExportKind.BACKUP:
+        contact = _customer(work, export)
+        return archive.backup(contact, work.jobs.all_of_contact(export.tenant_id, contact.id), work.files)
+    assert export.request is not None
+    return archive.accounts_csv(work.contacts, export.tenant_id, export.request), 0
+
+
+def _fail(
+    work: ExportWork, export: Export, run_id: str, problem: ExportProblem, *, claimed: bool = False
+) -> Export | None:
+    if not claimed and not work.exports.claim(export, Run(run_id)):
+        return None
+    try:
+        work.exports.finish(export, run_id, Outcome(ExportStatus.FAILED, export.progress, error=problem))
+    except Superseded:
+        return None
+    return export.model_copy(update={"status": ExportStatus.FAILED, "error": problem, "run_id": run_id})
+
+
+def _customer_gone() -> ExportFailed:
+    return ExportFailed("contact_gone", "The customer was deleted.")
+
+
+def _customer(work: ExportWork, export: Export) -> Contact:
+    contact = work.contacts.get(export.tenant_id, export.contact_id or "")
+    if contact is None or contact.deleting:
+        raise _customer_gone()
+    return contact

@@ -20,10 +20,10 @@ from pforte.exports import (
     AccountExportRequest,
     Export,
     ExportKind,
-    ExportProblem,
     ExportStatus,
     ExportWork,
-    Progress,
+    Outcome,
+    Run,
     Superseded,
     content_disposition,
     object_key,
@@ -218,31 +218,31 @@ class FakeExports:
     def get(self, tenant_id: str, export_id: str) -> Export | None:
         return self.export
 
-    def claim(self, export: Export, run_id: str) -> bool:
-        self.export = self.export.model_copy(update={"status": ExportStatus.RUNNING, "run_id": run_id})
+    def claim(self, export: Export, run: Run) -> bool:
+        self.export = self.export.model_copy(
+            update={
+                "status": ExportStatus.RUNNING,
+                "run_id": run.run_id,
+                "object_key": run.object_key,
+                "upload_id": run.upload_id,
+            }
+        )
         return True
-
-    def started(self, export: Export, run_id: str, object_key: str, upload_id: str, total_bytes: int) -> None:
-        self.export = self.export.model_copy(update={"object_key": object_key, "upload_id": upload_id})
 
     def progress(self, export: Export, run_id: str, done_bytes: int) -> None:
         self.progress_calls += 1
         if self.superseded_after is not None and self.progress_calls > self.superseded_after:
             raise Superseded
 
-    def finish(
-        self,
-        export: Export,
-        run_id: str,
-        status: ExportStatus,
-        progress: Progress,
-        object_key: str | None,
-        error: ExportProblem | None,
-    ) -> bool:
+    def finish(self, export: Export, run_id: str, outcome: Outcome) -> None:
         self.export = self.export.model_copy(
-            update={"status": status, "progress": progress, "object_key": object_key, "error": error}
+            update={
+                "status": outcome.status,
+                "progress": outcome.progress,
+                "object_key": outcome.object_key,
+                "error": outcome.error,
+            }
         )
-        return True
 
 
 class FakeWriter:

@@ -42,8 +42,10 @@ def sesv2() -> SESV2Client:
 
 @cache
 def s3() -> S3Client:
-    # Signature v4: presigned POSTs must work in every region.
-    config = _CONFIG.merge(Config(signature_version="s3v4"))
+    # Signature v4: presigned POSTs must work in every region. Completing a multipart upload of
+    # gigabytes takes S3 (and moto) longer than other calls: a short read timeout would retry a
+    # completion that succeeded and fail on the upload it finished.
+    config = _CONFIG.merge(Config(signature_version="s3v4", read_timeout=300))
     return boto3.client("s3", region_name=get_settings().region, config=config)
 
 

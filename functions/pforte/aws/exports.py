@@ -15,12 +15,13 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 # At least 5 MiB per part (S3's minimum but for the last); 16 MiB keeps a 1 GB file at 64 parts
-# (10,000 at most) with one part in memory at a time.
+# (10,000 at most; 160 GB then) with one part in memory at a time.
 PART_BYTES = 16 * 1024 * 1024
 
 
 class MultipartWriter:
-    """Bytes in, parts of PART_BYTES out to S3; at most one part is held in memory."""
+    """Bytes in, parts of PART_BYTES out to S3. One buffer of one part's size is filled and sent
+    as it is (no copies of whole parts), so memory does not grow with the file."""
 
     def __init__(
         self, client: S3Client, bucket: str, key: str, upload_id: str, on_part: Callable[[int], None]
@@ -30,7 +31,8 @@ class MultipartWriter:
         self._key = key
         self._upload_id = upload_id
         self._on_part = on_part
-        self._buffer = bytearray()
+        self._buffer = bytearray(PART_BYTES)
+        self._filled = 0
         self._parts: list[CompletedPartTypeDef] = []
         self._sent = 0
 
@@ -39,26 +41,35 @@ class MultipartWriter:
         return self._upload_id
 
     def write(self, data: bytes) -> None:
-        self._buffer += data
-        while len(self._buffer) >= PART_BYTES:
-            part = bytes(self._buffer[:PART_BYTES])
-            del self._buffer[:PART_BYTES]
-            self._send(part)
+        view = memoryview(data)
+        while view:
+            take = view[: PART_BYTES - self._filled]
+            self._buffer[self._filled : self._filled + len(take)] = take
+            self._filled += len(take)
+            view = view[len(take) :]
+            if self._filled == PART_BYTES:
+                self._send(self._buffer, report=True)
+                self._filled = 0
 
-    def _send(self, part: bytes) -> None:
+    def _send(self, part: bytes | bytearray, *, report: bool) -> None:
         number = len(self._parts) + 1
         response = self._client.upload_part(
-            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=part
+            Bucket=self._bucket,
+            Key=self._key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=part,  # type: ignore[arg-type]  # botocore sends a bytearray as it is
         )
         self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
         self._sent += len(part)
-        self._on_part(self._sent)
+        if report:
+            self._on_part(self._sent)
 
     def complete(self) -> int:
-        if self._buffer or not self._parts:
-            part = bytes(self._buffer)
-            self._buffer.clear()
-            self._send(part)
+        if self._filled or not self._parts:
+            # The last part: the finished export records the final count itself.
+            self._send(bytes(self._buffer[: self._filled]), report=False)
+            self._filled = 0
         self._client.complete_multipart_upload(
             Bucket=self._bucket,
             Key=self._key,
@@ -68,7 +79,7 @@ class MultipartWriter:
         return self._sent
 
     def abort(self) -> None:
-        self._buffer.clear()
+        self._filled = 0
         abort_upload(self._client, self._bucket, self._key, self._upload_id)
 
 

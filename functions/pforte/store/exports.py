@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from pforte.clock import iso, utcnow
-from pforte.exports import Export, ExportProblem, ExportStatus, Progress, Superseded
+from pforte.exports import CustomerGone, Export, ExportStatus, Outcome, Progress, Run, Superseded
 from pforte.store import keys
 from pforte.store.dynamo import DynamoTable, is_condition_failure, model_from, to_item
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
 
 # Kept a day past the file: reads check the age themselves (TTL deletion lags).
 EXTRA_RECORD_SECONDS = 24 * 3600
@@ -38,9 +38,9 @@ class DynamoExportRepository(DynamoTable):
         item = self._get(keys.export_key(tenant_id, export_id))
         return model_from(Export, item) if item else None
 
-    def _update(
+    def _update_request(
         self, export: Export, values: dict[str, Any], condition: str, condition_values: dict[str, Any]
-    ) -> bool:
+    ) -> dict[str, Any]:
         values = {**values, "updated_at": iso(utcnow())}
         present = {name: value for name, value in values.items() if value is not None}
         absent = [name for name, value in values.items() if value is None]
@@ -52,37 +52,38 @@ class DynamoExportRepository(DynamoTable):
         }
         names = {f"#{name}": name for name in values} | {"#status": "status", "#run_id": "run_id"}
         used = expression + condition
+        return {
+            "TableName": self._table,
+            "Key": to_item(keys.export_key(export.tenant_id, export.id)),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {name: value for name, value in names.items() if name in used},
+            "ExpressionAttributeValues": attribute_values,
+        }
+
+    def _update(
+        self, export: Export, values: dict[str, Any], condition: str, condition_values: dict[str, Any]
+    ) -> bool:
+        """Whether the update was made (False: its condition failed)."""
         try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_item(keys.export_key(export.tenant_id, export.id)),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeNames={name: value for name, value in names.items() if name in used},
-                ExpressionAttributeValues=attribute_values,
-            )
+            self._client.update_item(**self._update_request(export, values, condition, condition_values))
         except ClientError as error:
             if is_condition_failure(error):
                 return False
             raise
         return True
 
-    def claim(self, export: Export, run_id: str) -> bool:
-        return self._update(
-            export,
-            {"status": ExportStatus.RUNNING.value, "run_id": run_id},
-            "#status IN (:pending, :running)",
-            {"pending": ExportStatus.PENDING.value, "running": ExportStatus.RUNNING.value},
-        )
-
-    def _of_run(self, export: Export, run_id: str, values: dict[str, Any]) -> bool:
-        return self._update(export, values, "#run_id = :run", {"run": run_id})
-
-    def started(self, export: Export, run_id: str, object_key: str, upload_id: str, total_bytes: int) -> None:
-        progress = Progress(total_bytes=total_bytes).model_dump()
-        values = {"object_key": object_key, "upload_id": upload_id, "progress": progress}
-        if not self._of_run(export, run_id, values):
-            raise Superseded
+    def claim(self, export: Export, run: Run) -> bool:
+        values = {
+            "status": ExportStatus.RUNNING.value,
+            "run_id": run.run_id,
+            "object_key": run.object_key,
+            "upload_id": run.upload_id,
+            "progress": Progress(total_bytes=run.total_bytes).model_dump(),
+        }
+        condition = "#status IN (:pending, :running)"
+        condition_values = {"pending": ExportStatus.PENDING.value, "running": ExportStatus.RUNNING.value}
+        return self._update(export, values, condition, condition_values)
 
     def progress(self, export: Export, run_id: str, done_bytes: int) -> None:
         try:
@@ -102,23 +103,34 @@ class DynamoExportRepository(DynamoTable):
                 raise Superseded from None
             raise
 
-    def finish(
-        self,
-        export: Export,
-        run_id: str,
-        status: ExportStatus,
-        progress: Progress,
-        object_key: str | None,
-        error: ExportProblem | None,
-    ) -> bool:
-        return self._of_run(
-            export,
-            run_id,
+    def finish(self, export: Export, run_id: str, outcome: Outcome) -> None:
+        values = {
+            "status": outcome.status.value,
+            "progress": outcome.progress.model_dump(),
+            "object_key": outcome.object_key,
+            "upload_id": None,
+            "error": outcome.error.model_dump() if outcome.error else None,
+        }
+        if outcome.customer_id is None:
+            if not self._update(export, values, "#run_id = :run", {"run": run_id}):
+                raise Superseded
+            return
+        update = self._update_request(export, values, "#run_id = :run", {"run": run_id})
+        # The customer's existence and the outcome in one transaction: a backup is never marked
+        # done after its customer was deleted.
+        parts: list[TransactWriteItemTypeDef] = [
             {
-                "status": status.value,
-                "progress": progress.model_dump(),
-                "object_key": object_key,
-                "upload_id": None,
-                "error": error.model_dump() if error else None,
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.contact_key(export.tenant_id, outcome.customer_id)),
+                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(deleting)",
+                }
             },
-        )
+            {"Update": update},  # type: ignore[typeddict-item]
+        ]
+        failed = self._try_transact(parts)
+        if failed is None:
+            return
+        if 0 in failed:
+            raise CustomerGone
+        raise Superseded
