@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler import (
     Response,
     content_types,
 )
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -329,7 +330,10 @@ def submission_ports() -> SubmissionPorts:
         contacts=DynamoContactRepository(clients.dynamodb(), table),
         admissions=DynamoAdmissions(clients.dynamodb(), table),
         storage=job_files(),
-        idempotency=PowertoolsIdempotency(clients.dynamodb(), table),
+        # Powertools keeps the invocation's context on the router while it resolves a request.
+        idempotency=PowertoolsIdempotency(
+            clients.dynamodb(), table, getattr(BaseRouter, "lambda_context", None)
+        ),
     )
 
 

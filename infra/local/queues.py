@@ -22,6 +22,7 @@ from infra.template import resources
 
 # Locally a failed message comes back after seconds, not after the deployed visibility timeout.
 LOCAL_RETRY_SECONDS = 2
+IDLE_SECONDS = 0.3
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,10 @@ class QueueRunner:
     def run_forever(self) -> None:
         while not self._stop.is_set():
             try:
-                if not self.poll_once(wait_seconds=1):
-                    time.sleep(0.2)
+                # Short polls: the local backend serves one AWS call at a time, and a long poll
+                # would hold every API request behind it for its wait.
+                if not self.poll_once(wait_seconds=0):
+                    time.sleep(IDLE_SECONDS)
             except Exception as error:
                 print(f"queue runner: {error!r}", flush=True)
                 time.sleep(1)

@@ -287,3 +287,29 @@ def test_upload_a_pdf_to_a_job_back_up_the_customer_and_download_the_zip(local: 
     assert sorted(archive.namelist()) == sorted(
         ["user-profile.json", "jobs.json", f"{flyer['id']}/input.pdf"]
     )
+
+
+def test_fifty_parallel_submissions_admit_exactly_the_days_limit(local: tuple[Http, str]) -> None:
+    http, _ = local
+    admin = http.token("quota")
+    status, link, _ = http.call("GET", "/links/generic", token=admin)
+    assert status == 200, link
+    token = link["url"].rsplit("/g/", 1)[1]
+
+    def send(number: int) -> int:
+        body = {
+            "name": f"Kunde {number}",
+            "email": f"kunde{number}@quota.example",
+            "title": "Flyer",
+            "files": [{"kind": "input", "filename": "flyer.pdf", "size": 1000}],
+        }
+        return http.call("POST", f"/public/generic/{token}/submissions", body)[0]
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(send, range(50)))
+    assert statuses.count(201) == link["max_jobs_per_day"] == 5
+    assert statuses.count(429) == 45
+    _, after, _ = http.call("GET", "/links/generic", token=admin)
+    assert (after["jobs_today"], after["bytes_today"]) == (5, 5000)
+    _, contacts, _ = http.call("GET", "/contacts?limit=100", token=admin)
+    assert len(contacts["items"]) == 5  # refused submissions leave nothing behind

@@ -31,9 +31,12 @@ Result = TypeVar("Result", bound=BaseModel)
 
 
 class PowertoolsIdempotency:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, lambda_context: Any = None) -> None:
         self._client = client
         self._table = table_name
+        # The invocation's context: a record left "in progress" by a timed-out invocation is
+        # released when that invocation's time is up, not only when the record expires.
+        self._lambda_context = lambda_context
 
     def run_once(
         self,
@@ -59,6 +62,8 @@ class PowertoolsIdempotency:
             expires_after_seconds=seconds,
             hash_function="sha256",
         )
+        if self._lambda_context is not None:
+            config.register_lambda_context(self._lambda_context)
 
         @idempotent_function(
             data_keyword_argument="request",

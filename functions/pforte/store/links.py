@@ -203,9 +203,10 @@ class DynamoAdmissions(DynamoTable):
                     "SET tenant_id = :tenant, #day = :day, closed = if_not_exists(closed, :false), "
                     "GSI1PK = :open, GSI1SK = :open_sk, expires_at_epoch = :ttl"
                 ),
+                # room = max_daily_bytes - this job's bytes: what the day may hold before it.
                 "ConditionExpression": (
                     "(attribute_not_exists(jobs) OR jobs < :max_jobs) "
-                    "AND (attribute_not_exists(#bytes) OR #bytes <= :room)"
+                    "AND (attribute_not_exists(#bytes) OR #bytes <= :room) AND :room >= :zero"
                 ),
                 "ExpressionAttributeNames": {"#bytes": "bytes", "#day": "day"},
                 "ExpressionAttributeValues": {
@@ -219,6 +220,7 @@ class DynamoAdmissions(DynamoTable):
                     ":ttl": {"N": str(_day_end_epoch(admission.day))},
                     ":max_jobs": {"N": str(link.max_jobs_per_day)},
                     ":room": {"N": str(link.max_daily_bytes - admission.job_bytes)},
+                    ":zero": {"N": "0"},
                 },
             }
         }
