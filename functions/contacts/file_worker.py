@@ -23,7 +23,7 @@ def handle_record(record: SQSRecord) -> None:
         found = entry["s3"]["object"]
         key = unquote_plus(found["key"])  # keys arrive URL-encoded
         arrival = jobfiles.receive_file(
-            job_repository(), file_entries(), job_files(), key, found.get("versionId")
+            job_repository(), file_entries(), job_files(), key, found.get("versionId"), found.get("eTag")
         )
         if arrival is None:
             logger.warning("Not a job file", extra={"key": key})

@@ -16,7 +16,7 @@ from pforte.clock import iso
 from pforte.contacts import Contact, ContactRepository
 from pforte.csvcells import neutralise
 from pforte.jobfiles import file_key
-from pforte.jobs import FileStatus, Job
+from pforte.jobs import Job
 
 if TYPE_CHECKING:
     from pforte.exports import AccountExportRequest, FileChunks
@@ -49,7 +49,6 @@ def _job_entry(job: Job) -> dict[str, Any]:
                 "uploaded_at": iso(file.stored_at) if file.stored_at else None,
             }
             for name, file in sorted(job.files.items())
-            if file.status is FileStatus.STORED
         ],
     }
 
@@ -68,8 +67,6 @@ def backup(contact: Contact, jobs: Sequence[Job], files: FileChunks) -> tuple[It
     archive.add(_json([_job_entry(job) for job in ordered]), "jobs.json")
     for job in ordered:
         for name, file in sorted(job.files.items()):
-            if file.status is not FileStatus.STORED:
-                continue
             key = file_key(contact.tenant_id, job.id, name)
             archive.add(files.chunks(key, file.version_id), f"{job_folder(job)}/{name}", size=file.size)
     return archive, len(archive)

@@ -242,10 +242,32 @@ class ExportFailed(Exception):
 # --- names ----------------------------------------------------------------------------------------
 
 
+# Letters that NFKD does not decompose into ASCII ones, as German and Nordic readers write them.
+_SPELLED_OUT = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "SS",
+        "Æ": "AE",
+        "æ": "ae",
+        "Ø": "O",
+        "ø": "o",
+        "Œ": "OE",
+        "œ": "oe",
+        "Đ": "D",
+        "đ": "d",
+        "Ł": "L",
+        "ł": "l",
+    }
+)
+
+
 def content_disposition(filename: str) -> str:
     """`attachment` with the name in plain ASCII for old clients and exactly (RFC 6266) for the rest."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    ascii_name = ascii_name.replace('"', "").replace("\\", "") or "download"
+    spelled = filename.translate(_SPELLED_OUT)
+    ascii_name = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii")
+    ascii_name = " ".join(ascii_name.replace('"', "").replace("\\", "").split())
+    if not ascii_name or ascii_name.startswith("."):
+        ascii_name = "download" + ascii_name
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 

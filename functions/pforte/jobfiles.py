@@ -9,6 +9,7 @@ job has an entry on the job: pending (upload admitted), stored (arrived and chec
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Protocol
@@ -50,7 +51,9 @@ class FileUploadRequest(BaseModel):
     @field_validator("filename")
     @classmethod
     def _printable(cls, value: str) -> str:
-        if not value.strip() or any(not char.isprintable() for char in value):
+        # Control and format characters are refused; any kind of space (macOS puts a narrow
+        # no-break space in screenshot names) is fine.
+        if not value.strip() or any(unicodedata.category(char)[0] == "C" for char in value):
             raise ValueError("The file name must be printable text.")
         return value.strip()
 
@@ -71,7 +74,12 @@ def file_name(kind: FileKind, filename: str) -> str:
         return "input.pdf"
     if kind is FileKind.MODEL:
         return "model.json"
-    return "support/" + safe_filename(filename, "file", max_len=200)
+    stem, dot, extension = filename.rpartition(".")
+    if not dot or not stem or len(extension) > 16:
+        return "support/" + safe_filename(filename, "file", max_len=200)
+    # The extension survives shortening: it tells the customer's programs what the file is.
+    safe_extension = safe_filename(extension, "bin", max_len=16)
+    return f"support/{safe_filename(stem, 'file', max_len=200 - len(safe_extension) - 1)}.{safe_extension}"
 
 
 def max_bytes_of(kind: FileKind) -> int:
@@ -106,8 +114,9 @@ class FileStorage(Protocol):
         self, key: str, max_bytes: int, content_type: str, metadata: dict[str, str]
     ) -> dict[str, Any]: ...
 
-    def head(self, key: str, version_id: str | None) -> StoredObject | None:
-        """The object's size and metadata; None once it is gone."""
+    def head(self, key: str, version_id: str | None, etag: str | None = None) -> StoredObject | None:
+        """The object's size and metadata (the version `version_id`, or else the one with this
+        ETag, or else the latest); None once it is gone."""
 
     def read_range(self, key: str, version_id: str | None, start: int, end: int) -> bytes:
         """Bytes start..end (inclusive) of the object; `start` < 0 counts from the end."""
@@ -118,11 +127,12 @@ class FileStorage(Protocol):
 
 class FileEntries(Protocol):
     def admit(self, tenant_id: str, contact_id: str, job_id: str, file: JobFile) -> None:
-        """Set the job's entry for `file.name`, if the job and its contact are still there
-        (FileTargetGone otherwise); a newer admission replaces an older one."""
+        """Add a pending upload to the job, if the job and its contact are still there
+        (FileTargetGone otherwise)."""
 
     def settle(self, tenant_id: str, contact_id: str, job_id: str, file: JobFile) -> bool:
-        """Store the checked entry if it is still the pending one of `file.upload_id`; False otherwise."""
+        """Record the outcome of the pending upload `file.upload_id`: stored (the job's file of
+        its name from now on) or rejected. False if it is no longer pending."""
 
 
 class FileTargetGone(Exception):
@@ -144,7 +154,9 @@ def new_entry(request: FileUploadRequest) -> JobFile:
     """A pending entry for one file to come, within its kind's size limit."""
     limit = max_bytes_of(request.kind)
     if request.size > limit:
-        raise too_large("size", limit, f"A {request.kind} file")
+        raise too_large(
+            "size", limit, f"{'An' if request.kind is FileKind.INPUT else 'A'} {request.kind} file"
+        )
     return JobFile(
         name=file_name(request.kind, request.filename),
         kind=request.kind,
@@ -183,8 +195,12 @@ def start_file_upload(
     """Admit one file of a job and sign its upload; S3 refuses anything above the admitted size."""
     job = get_job(jobs, actor, job_id)
     entry = new_entry(request)
-    supports = {
-        n for n, f in job.files.items() if f.kind is FileKind.SUPPORT and f.status is not FileStatus.REJECTED
+    # Stored support files and uploads still under way; forms past their hour no longer count.
+    fresh = utcnow() - timedelta(seconds=UPLOAD_LINK_SECONDS)
+    supports = {n for n, f in job.files.items() if f.kind is FileKind.SUPPORT} | {
+        f.name
+        for f in job.uploads.values()
+        if f.kind is FileKind.SUPPORT and f.status is FileStatus.PENDING and f.requested_at > fresh
     }
     if entry.kind is FileKind.SUPPORT and entry.name not in supports and len(supports) >= MAX_SUPPORT_FILES:
         raise DomainError(
@@ -210,7 +226,7 @@ def check_content(kind: FileKind, size: int, read: Any) -> FileProblem | None:
         return None
     if kind is FileKind.MODEL:
         try:
-            parsed = json.loads(read(0, size - 1).decode("utf-8-sig"))
+            parsed = json.loads(read(0, size - 1).decode("utf-8-sig"), parse_constant=_not_json)
         except (ValueError, UnicodeError, RecursionError):
             return FileProblem(code="invalid_json", message="The model file is not valid JSON (UTF-8).")
         if not isinstance(parsed, dict | list):
@@ -218,6 +234,10 @@ def check_content(kind: FileKind, size: int, read: Any) -> FileProblem | None:
                 code="invalid_json", message="The model file must hold a JSON object or array."
             )
     return None
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")  # Python's json reads NaN and Infinity; JSON has none
 
 
 @dataclass(frozen=True)
@@ -229,51 +249,63 @@ class Arrival:
 
 
 def receive_file(
-    jobs: JobRepository, entries: FileEntries, storage: FileStorage, key: str, version_id: str | None
+    jobs: JobRepository,
+    entries: FileEntries,
+    storage: FileStorage,
+    key: str,
+    version_id: str | None,
+    etag: str | None = None,
 ) -> Arrival | None:
-    """An object arrived under a job's prefix: keep it if it is the admitted upload, within its
-    size and of the right content; otherwise remove it and note why on the job. Idempotent."""
+    """An object arrived under a job's prefix. It stays only as the admitted upload it claims to
+    be (its signed upload id), within the admitted size and of the right content: then it becomes
+    the job's file of that name, replacing the one before. Anything else is removed again: a
+    failed check (the upload notes why), an object nobody admitted, a form posted a second time.
+    Idempotent: a repeated notification of the stored version changes nothing."""
     parsed = parse_file_key(key)
     if parsed is None:
         return None
     tenant_id, job_id, name = parsed
     job = jobs.get(tenant_id, job_id)
-    stored = storage.head(key, version_id)
-    if stored is None:
+    found = storage.head(key, version_id, etag)
+    if found is None:
         return Arrival(tenant_id, job_id, name, "ignored")  # removed meanwhile: nothing to check
-    entry = job.files.get(name) if job else None
-    if job is None or entry is None or stored.upload_id is None:
-        # Nobody admitted this object (or its job is gone): it may not stay.
-        storage.remove(key, stored.version_id)
-        return Arrival(tenant_id, job_id, name, "ignored")
-    if stored.upload_id != entry.upload_id:
-        # An older upload than the admitted one: the admitted one is checked when it arrives.
-        return Arrival(tenant_id, job_id, name, "ignored")
-    if entry.status is not FileStatus.PENDING:
-        return Arrival(tenant_id, job_id, name, "ignored")  # a repeated notification
-    problem: FileProblem | None
-    if stored.size > entry.size:
-        problem = FileProblem(
-            code="file_too_large",
-            message=f"The file has {stored.size} bytes; {entry.size} were admitted.",
-        )
-    else:
-        problem = check_content(
-            entry.kind,
-            stored.size,
-            lambda start, end: storage.read_range(key, stored.version_id, start, end),
-        )
+    if job is None:
+        storage.remove(key, found.version_id)
+        return Arrival(tenant_id, job_id, name, "removed")
+    upload = job.uploads.get(found.upload_id or "")
+    if upload is None or upload.name != name or upload.status is not FileStatus.PENDING:
+        current = job.files.get(name)
+        if current is not None and current.version_id == found.version_id:
+            return Arrival(tenant_id, job_id, name, "ignored")  # the stored file, notified again
+        storage.remove(key, found.version_id)  # not admitted, or its admission was used already
+        return Arrival(tenant_id, job_id, name, "removed")
+    problem = _problem(
+        upload, found, lambda start, end: storage.read_range(key, found.version_id, start, end)
+    )
     if problem is not None:
-        storage.remove(key, stored.version_id)
-        settled = entry.model_copy(update={"status": FileStatus.REJECTED, "problem": problem})
+        storage.remove(key, found.version_id)
+        settled = upload.model_copy(
+            update={"status": FileStatus.REJECTED, "size": found.size, "problem": problem}
+        )
     else:
-        settled = entry.model_copy(
+        settled = upload.model_copy(
             update={
                 "status": FileStatus.STORED,
-                "size": stored.size,
+                "size": found.size,
                 "stored_at": utcnow(),
-                "version_id": stored.version_id,
+                "version_id": found.version_id,
             }
         )
-    entries.settle(tenant_id, job.contact_id, job_id, settled)
+    if not entries.settle(tenant_id, job.contact_id, job_id, settled):
+        return Arrival(tenant_id, job_id, name, "ignored")  # settled by a concurrent delivery
     return Arrival(tenant_id, job_id, name, settled.status.value)
+
+
+def _problem(upload: JobFile, found: StoredObject, read: Any) -> FileProblem | None:
+    if found.size > upload.size:
+        return FileProblem(
+            code="file_too_large", message=f"The file has {found.size} bytes; {upload.size} were admitted."
+        )
+    if found.size == 0:
+        return FileProblem(code="empty_file", message="The file is empty.")
+    return check_content(upload.kind, found.size, read)

@@ -58,7 +58,7 @@ class JobFile(BaseModel):
     name: str  # the path below the job's prefix: input.pdf, model.json, support/<filename>
     kind: FileKind
     filename: str  # as the uploader called it
-    size: int  # admitted while pending, as stored afterwards
+    size: int  # admitted while pending, as arrived afterwards
     status: FileStatus = FileStatus.PENDING
     upload_id: str
     requested_at: datetime
@@ -77,8 +77,11 @@ class Job(BaseModel):
     state: JobState = JobState.NEW
     created_at: datetime
     updated_at: datetime
-    # By name below the job's prefix (input.pdf, model.json, support/<filename>).
+    # Stored files by name below the job's prefix (input.pdf, model.json, support/<filename>):
+    # a file stays until a replacement has arrived and passed its check.
     files: dict[str, JobFile] = {}
+    # Admitted uploads not stored (yet): pending, or rejected with the reason; by upload id.
+    uploads: dict[str, JobFile] = {}
 
 
 class JobCreate(BaseModel):
@@ -133,7 +136,12 @@ class JobOut(BaseModel):
             state=job.state,
             created_at=job.created_at,
             updated_at=job.updated_at,
-            files=[JobFileOut.of(job.files[name]) for name in sorted(job.files)],
+            files=[
+                JobFileOut.of(file)
+                for file in sorted(
+                    [*job.files.values(), *job.uploads.values()], key=lambda f: (f.name, f.requested_at)
+                )
+            ],
         )
 
 

@@ -431,7 +431,7 @@ def _admit(ports: SubmissionPorts, link: GenericLink, submission: Submission) ->
             state=JobState.INCOMING,
             created_at=now,
             updated_at=now,
-            files={entry.name: entry for entry in entries},
+            uploads={entry.upload_id: entry for entry in entries},
         )
         try:
             admissions.admit(Admission(link, day, job_bytes, contact, is_new, job, now))

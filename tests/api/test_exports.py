@@ -446,3 +446,11 @@ def test_a_run_that_fails_midway_leaves_no_half_object(
     assert api.get(f"/exports/{export_id}").body["status"] in ("running", "pending")
     assert open_uploads(aws) == []
     assert exported_objects(aws) == []
+
+
+def test_an_account_export_needs_no_body(api: Api, queues: QueueRunner) -> None:
+    customer(api, "Anna", "anna@example.com")
+    response = api.request("POST", "/contacts/exports")
+    assert response.status == 202, response.text
+    export = finished(api, queues, response.body["export_id"])
+    assert [row["email"] for row in rows(download(export).content)] == ["anna@example.com"]

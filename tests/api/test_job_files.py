@@ -234,3 +234,98 @@ def test_deleting_the_contact_removes_every_version_of_its_job_files(
     listed = s3().list_object_versions(Bucket=aws.physical["JobFilesBucket"], Prefix="tenants/acme/jobs/")
     assert listed.get("Versions", []) == []
     assert listed.get("DeleteMarkers", []) == []
+
+
+def entries_of(api: Api, job_id: str) -> list[dict[str, Any]]:
+    return list(api.get(f"/jobs/{job_id}").body["files"])
+
+
+def test_a_stored_file_stays_until_its_replacement_has_passed_the_check(
+    api: Api, queues: QueueRunner, aws: LocalResources
+) -> None:
+    job_id = job(api, contact(api))["id"]
+    upload(api, job_id, "input", "good.pdf", PDF)
+    queues.drain()
+    admit(api, job_id, "input", "never-sent.pdf", 100)  # admitted, never uploaded
+    assert [(e["filename"], e["status"]) for e in entries_of(api, job_id)] == [
+        ("good.pdf", "stored"),
+        ("never-sent.pdf", "pending"),
+    ]
+    upload(api, job_id, "input", "bad.pdf", b"GIF89a")
+    queues.drain()
+    assert [(e["filename"], e["status"]) for e in entries_of(api, job_id)] == [
+        ("good.pdf", "stored"),
+        ("never-sent.pdf", "pending"),
+        ("bad.pdf", "rejected"),
+    ]
+    body = s3().get_object(Bucket=aws.physical["JobFilesBucket"], Key=f"tenants/acme/jobs/{job_id}/input.pdf")
+    assert body["Body"].read() == PDF  # the rejected version was removed; the good one is current
+
+
+def test_a_form_posted_a_second_time_is_removed_and_the_checked_file_stays(
+    api: Api, queues: QueueRunner, aws: LocalResources
+) -> None:
+    job_id = job(api, contact(api))["id"]
+    admitted = admit(api, job_id, "input", "a.pdf", len(PDF))
+    post_form(admitted, PDF)
+    queues.drain()
+    post_form(admitted, b"\x89PNG....")  # the same signed form, again, with other bytes
+    queues.drain()
+    assert [(e["status"], e["size"]) for e in entries_of(api, job_id)] == [("stored", len(PDF))]
+    versions = s3().list_object_versions(
+        Bucket=aws.physical["JobFilesBucket"], Prefix=f"tenants/acme/jobs/{job_id}/"
+    )["Versions"]
+    assert len(versions) == 1
+    body = s3().get_object(Bucket=aws.physical["JobFilesBucket"], Key=f"tenants/acme/jobs/{job_id}/input.pdf")
+    assert body["Body"].read() == PDF
+
+
+def test_each_arrival_is_checked_even_when_a_later_one_overtakes_it(
+    api: Api, queues: QueueRunner, aws: LocalResources
+) -> None:
+    job_id = job(api, contact(api))["id"]
+    first = admit(api, job_id, "model", "m.json", 10)
+    second = admit(api, job_id, "model", "m.json", 10)
+    post_form(first, b"")  # empty: moto takes it, S3 would refuse it (content-length-range 1..)
+    post_form(second, b'{"a": 1}')
+    queues.drain()
+    outcome = {(e["status"], (e["problem"] or {}).get("code")) for e in entries_of(api, job_id)}
+    assert outcome == {("rejected", "empty_file"), ("stored", None)}
+    body = s3().get_object(
+        Bucket=aws.physical["JobFilesBucket"], Key=f"tenants/acme/jobs/{job_id}/model.json"
+    )
+    assert body["Body"].read() == b'{"a": 1}'
+
+
+def test_a_rejected_upload_shows_the_size_that_arrived(api: Api, queues: QueueRunner) -> None:
+    job_id = job(api, contact(api))["id"]
+    post_form(admit(api, job_id, "input", "a.pdf", 10), PDF)
+    queues.drain()
+    (entry,) = entries_of(api, job_id)
+    assert (entry["status"], entry["size"]) == ("rejected", len(PDF))
+
+
+def test_models_with_nan_or_infinity_are_not_json(api: Api, queues: QueueRunner) -> None:
+    job_id = job(api, contact(api))["id"]
+    upload(api, job_id, "model", "m.json", b'{"a": NaN}')
+    queues.drain()
+    assert entries_of(api, job_id)[0]["problem"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize(
+    ("kind", "filename", "name"),
+    [
+        (
+            "support",
+            "Screenshot 2024-05-01 at 10.00.00\u202fAM.png",
+            "support/Screenshot 2024-05-01 at 10.00.00\u202fAM.png",
+        ),
+        ("input", "Angebot\u00a02024.pdf", "input.pdf"),
+        ("support", "ü" * 250 + ".txt", "support/" + "ü" * 98 + ".txt"),
+    ],
+)
+def test_names_with_any_space_are_fine_and_shortening_keeps_the_extension(
+    api: Api, kind: str, filename: str, name: str
+) -> None:
+    job_id = job(api, contact(api))["id"]
+    assert admit(api, job_id, kind, filename, 10)["name"] == name

@@ -36,7 +36,9 @@ class S3JobFiles:
     ) -> dict[str, Any]:
         return S3Uploads(self._client, self._bucket).presigned_post(key, max_bytes, content_type, metadata)
 
-    def head(self, key: str, version_id: str | None) -> StoredObject | None:
+    def head(self, key: str, version_id: str | None, etag: str | None = None) -> StoredObject | None:
+        if version_id is None and etag:
+            version_id = self._version_of(key, etag)
         try:
             response = self._client.head_object(Bucket=self._bucket, Key=key, **_version(version_id))
         except ClientError as error:
@@ -48,6 +50,20 @@ class S3JobFiles:
             upload_id=response.get("Metadata", {}).get("upload-id"),
             version_id=response.get("VersionId"),
         )
+
+    def _version_of(self, key: str, etag: str) -> str | None:
+        """The newest version of `key` with this ETag. S3's notifications name the version; moto's
+        do not, and the latest version may already be a later upload."""
+        listed = self._client.list_object_versions(Bucket=self._bucket, Prefix=key)
+        matching = [
+            version
+            for version in listed.get("Versions", [])
+            if version["Key"] == key and version["ETag"].strip('"') == etag.strip('"')
+        ]
+        if not matching:
+            return None
+        newest = max(matching, key=lambda version: version["LastModified"])
+        return newest["VersionId"]
 
     def read_range(self, key: str, version_id: str | None, start: int, end: int) -> bytes:
         byte_range = f"bytes={start}" if start < 0 else f"bytes={start}-{end}"

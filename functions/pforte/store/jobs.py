@@ -151,9 +151,9 @@ class DynamoFileEntries(DynamoTable):
                 "Update": {
                     "TableName": self._table,
                     "Key": to_item(keys.job_key(tenant_id, contact_id, job_id)),
-                    "UpdateExpression": "SET files.#name = :file",
+                    "UpdateExpression": "SET uploads.#upload = :file",
                     "ConditionExpression": "attribute_exists(PK)",
-                    "ExpressionAttributeNames": {"#name": file.name},
+                    "ExpressionAttributeNames": {"#upload": file.upload_id},
                     "ExpressionAttributeValues": {":file": _file_value(file)},
                 }
             },
@@ -162,16 +162,21 @@ class DynamoFileEntries(DynamoTable):
             raise FileTargetGone
 
     def settle(self, tenant_id: str, contact_id: str, job_id: str, file: JobFile) -> bool:
+        names = {"#upload": file.upload_id, "#status": "status"}
+        if file.status is FileStatus.STORED:
+            expression = "SET files.#name = :file REMOVE uploads.#upload"
+            names["#name"] = file.name
+        else:
+            expression = "SET uploads.#upload = :file"
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=to_item(keys.job_key(tenant_id, contact_id, job_id)),
-                UpdateExpression="SET files.#name = :file",
-                ConditionExpression="files.#name.upload_id = :upload AND files.#name.#status = :pending",
-                ExpressionAttributeNames={"#name": file.name, "#status": "status"},
+                UpdateExpression=expression,
+                ConditionExpression="uploads.#upload.#status = :pending",
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues={
                     ":file": _file_value(file),
-                    ":upload": {"S": file.upload_id},
                     ":pending": {"S": FileStatus.PENDING.value},
                 },
             )
