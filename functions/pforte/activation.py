@@ -23,7 +23,7 @@ from pforte.fields import Timestamp
 from pforte.identity import Actor, Role, is_tenant_id
 from pforte.lifecycle import LoginIdentities, WeakPassword, invalid_transition, weak_password, with_status
 from pforte.mail import Mailer, OutgoingMail, activation_mail
-from pforte.tenants import TenantRepository, get_tenant
+from pforte.tenants import Tenant, TenantRepository, get_tenant
 
 REQUESTABLE_FROM = frozenset({ContactStatus.NOT_REGISTERED, ContactStatus.INACTIVE})
 MAX_FAILED_ATTEMPTS = 10
@@ -130,7 +130,13 @@ def request_activation(
     contact = get_contact(contacts, actor, contact_id)
     if contact.status not in REQUESTABLE_FROM:
         raise invalid_transition(contact, "request_activation")
-    tenant = get_tenant(tenants, actor)
+    return send_activation(get_tenant(tenants, actor), activations, mailer, contact)
+
+
+def send_activation(
+    tenant: Tenant, activations: ActivationRepository, mailer: Mailer, contact: Contact
+) -> ActivationRequested:
+    """Issue a new activation link for the contact (replacing an older one) and mail it."""
     now = utcnow()
     token = ActivationToken.new(tenant.id)
     link = IssuedLink(tenant.id, contact.id, token.digest, now + timedelta(days=tenant.activation_link_days))

@@ -47,7 +47,7 @@ from pforte.imports import ImportJobRepository, ImportStore, Uploads
 from pforte.jobfiles import FileEntries, FileStorage
 from pforte.jobs import JobRepository
 from pforte.lifecycle import LoginIdentities
-from pforte.links import LinkKeys, LinkRepository, SubmissionPorts
+from pforte.links import ContactFinder, LinkKeys, LinkRepository, SubmissionPorts
 from pforte.mail import Mailer
 from pforte.observability import logger
 from pforte.settings import get_settings
@@ -276,6 +276,15 @@ def failed_activations() -> FailedAttempts:
     return DynamoFailedAttempts(clients.dynamodb(), get_settings().table_name, "activation")
 
 
+def registrations_per_source() -> FailedAttempts:
+    # Every registration counts (each one mails someone), not only failed ones.
+    return DynamoFailedAttempts(clients.dynamodb(), get_settings().table_name, "registration")
+
+
+def contact_finder() -> ContactFinder:
+    return DynamoContactRepository(clients.dynamodb(), get_settings().table_name)
+
+
 def mailer() -> Mailer:
     return SesMailer(clients.sesv2(), get_settings().default_mail_sender)
 
@@ -403,3 +412,5 @@ ExportsQueue = Annotated[MessageQueue, Depends(exports_queue)]
 Links = Annotated[LinkRepository, Depends(link_repository)]
 LinkSigning = Annotated[LinkKeys, Depends(link_keys)]
 Submissions = Annotated[SubmissionPorts, Depends(submission_ports)]
+Registrations = Annotated[FailedAttempts, Depends(registrations_per_source)]
+ContactsByEmail = Annotated[ContactFinder, Depends(contact_finder)]

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pforte import activation
+from pforte import activation, registration
 from pforte.activation import Activated, ActivationRequest
 from pforte.api import (
     Activations,
     Contacts,
+    ContactsByEmail,
     FailedActivations,
     Logins,
+    Mail,
+    Registrations,
     SourceAddress,
+    Tenants,
+    accepted,
     create_app,
     errors,
     prepare_event,
 )
 from pforte.errors import ErrorCode
 from pforte.observability import MetricUnit, instrumented, metrics
+from pforte.registration import Registration, RegistrationReceived
 
 app = create_app()
 
@@ -44,6 +51,36 @@ def activate(
     result = activation.activate(contacts, activations, logins, attempts, request, source)
     metrics.add_metric(name="ContactActivated", unit=MetricUnit.Count, value=1)
     return result
+
+
+@app.post(
+    "/public/registrations",
+    summary="Register through the tenant's onboarding link",
+    description=(
+        "Creates (or moves) the contact of that address to `inactive` with an unconfirmed login and "
+        "mails an activation link; the answer is the same whether or not the address was known. "
+        "`tenant` is the slug at the end of the onboarding link."
+    ),
+    tags=["public"],
+    status_code=202,
+    openapi_extensions=errors(ErrorCode.WEAK_PASSWORD, ErrorCode.RATE_LIMITED),
+)
+def register(
+    tenants: Tenants,
+    contacts: Contacts,
+    finder: ContactsByEmail,
+    logins: Logins,
+    activations: Activations,
+    mailer: Mail,
+    attempts: Registrations,
+    source: SourceAddress,
+    request: Registration,
+) -> Response[RegistrationReceived]:
+    received = registration.register(
+        tenants, contacts, finder, logins, activations, mailer, attempts, request, source
+    )
+    metrics.add_metric(name="Registration", unit=MetricUnit.Count, value=1)
+    return accepted(received)
 
 
 @instrumented
