@@ -61,6 +61,11 @@ def build_openapi() -> dict[str, Any]:
         schemas.pop(schema_name, None)
     schemas.update(_error_schemas())
     public = {(route.method.lower(), route.path) for route in api_routes() if not route.authorized}
+    for_customers = {
+        (route.method.lower(), route.path)
+        for route in api_routes()
+        if route.authorizer == "CustomerAuthorizer"
+    }
     for path, operations in paths.items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
@@ -84,6 +89,8 @@ def build_openapi() -> dict[str, Any]:
                     responses[status]["description"] += f"; {description}"
                 else:
                     responses[status] = _error(description)
+            if (method, path) in for_customers:
+                operation["security"] = [{"customerToken": []}]  # the customer pool's ID token
             if (method, path) in public:
                 operation["security"] = []  # reached through links, without a staff token
                 responses.pop("401", None)
@@ -96,7 +103,10 @@ def build_openapi() -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": dict(sorted(schemas.items())),
-            "securitySchemes": {"staffToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "staffToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "customerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            },
         },
         "security": [{"staffToken": []}],
     }

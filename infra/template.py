@@ -62,7 +62,11 @@ class ApiRoute:
     handler: str
     method: str
     path: str
-    authorized: bool
+    authorizer: str | None  # the template's authorizer name, None for a public route
+
+    @property
+    def authorized(self) -> bool:
+        return self.authorizer is not None
 
     @property
     def module(self) -> str:
@@ -98,7 +102,7 @@ def api_routes(template: dict[str, Any] | None = None) -> list[ApiRoute]:
                     handler=props["Handler"],
                     method=event_props["Method"].upper(),
                     path=event_props["Path"],
-                    authorized=authorizer not in (None, "NONE"),
+                    authorizer=None if authorizer in (None, "NONE") else str(authorizer),
                 )
             )
     return routes
@@ -138,3 +142,12 @@ def binary_media_types(template: dict[str, Any] | None = None) -> frozenset[str]
     for props in resources("AWS::Serverless::Api", template).values():
         found |= {kind.replace("~1", "/") for kind in props.get("BinaryMediaTypes", [])}
     return frozenset(found)
+
+
+def authorizer_pools(template: dict[str, Any] | None = None) -> dict[str, str]:
+    """Authorizer name → the logical id of the Cognito user pool whose tokens it accepts."""
+    found: dict[str, str] = {}
+    for props in resources("AWS::Serverless::Api", template).values():
+        for name, authorizer in props.get("Auth", {}).get("Authorizers", {}).items():
+            found[name] = authorizer["UserPoolArn"]["Fn::GetAtt"][0]
+    return found

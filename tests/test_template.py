@@ -54,7 +54,8 @@ def test_the_sam_transform_yields_a_cognito_protected_rest_api(transformed: dict
     assert len(operations) == len(routes)
     for route in routes:
         security = operations[(route.method, route.path)].get("security", [])
-        assert ({"StaffAuthorizer": []} in security) is route.authorized, route
+        granted = {name for entry in security for name in entry}
+        assert granted & {"StaffAuthorizer", "CustomerAuthorizer"} == ({route.authorizer} - {None}), route
     assert any(not route.authorized for route in routes)  # the public ones
     responses = body["x-amazon-apigateway-gateway-responses"]
     for kind, code in (("UNAUTHORIZED", "unauthorized"), ("ACCESS_DENIED", "forbidden")):

@@ -1,5 +1,6 @@
 """The job-file worker: S3 reports an arrived job file (through SQS), the worker checks its size
-against the admission and its content against its kind, and records the outcome on the job."""
+against the admission and its content against its kind, and records the outcome on the job.
+New terms of use arrive in the same bucket and are checked here too."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from pforte import jobfiles
-from pforte.api import file_entries, job_files, job_repository
+from pforte import jobfiles, terms
+from pforte.api import file_entries, job_files, job_repository, terms_repository
 from pforte.observability import MetricUnit, logger, metrics, sqs_worker
+from pforte.terms import parse_terms_key
 
 
 def handle_record(record: SQSRecord) -> None:
@@ -22,9 +24,12 @@ def handle_record(record: SQSRecord) -> None:
     for entry in notification.get("Records", []):
         found = entry["s3"]["object"]
         key = unquote_plus(found["key"])  # keys arrive URL-encoded
-        arrival = jobfiles.receive_file(
-            job_repository(), file_entries(), job_files(), key, found.get("versionId"), found.get("eTag")
-        )
+        version_id, etag = found.get("versionId"), found.get("eTag")
+        if parse_terms_key(key):
+            outcome = terms.receive_terms(terms_repository(), job_files(), key, version_id, etag)
+            logger.info("Terms checked", extra={"key": key, "outcome": outcome})
+            continue
+        arrival = jobfiles.receive_file(job_repository(), file_entries(), job_files(), key, version_id, etag)
         if arrival is None:
             logger.warning("Not a job file", extra={"key": key})
             continue

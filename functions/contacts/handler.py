@@ -17,6 +17,7 @@ from pforte.api import (
     ContactDeletion,
     Contacts,
     CurrentActor,
+    CurrentTerms,
     ImportJobs,
     Imports,
     ImportUploads,
@@ -47,6 +48,7 @@ RAW_BODY_ROUTES = frozenset({"/contacts/imports"})
 @app.get("/contacts", summary="List contacts, newest first", tags=["contacts"])
 def list_contacts(
     actor: CurrentActor,
+    terms: CurrentTerms,
     contacts: Contacts,
     status: Annotated[ContactStatus | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=200, description="Name, email or company contains")] = None,
@@ -57,7 +59,9 @@ def list_contacts(
 ) -> ContactPage:
     query = ContactQuery(status=status, q=q or None, company=company or None, invited=invited)
     page = service.list_contacts(contacts, actor, query, decode_cursor(cursor), limit)
-    return ContactPage(items=[ContactOut.of(c) for c in page.items], next_cursor=encode_cursor(page.after))
+    return ContactPage(
+        items=[ContactOut.of(c, terms) for c in page.items], next_cursor=encode_cursor(page.after)
+    )
 
 
 @app.post(
@@ -68,18 +72,18 @@ def list_contacts(
     openapi_extensions=errors(ErrorCode.EMAIL_TAKEN),
 )
 def create_contact(
-    actor: CurrentActor, contacts: Contacts, tenants: Tenants, data: ContactCreate
+    actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, tenants: Tenants, data: ContactCreate
 ) -> Response[ContactOut]:
     tenant = tenants.get(actor.tenant_id)
     default_language = tenant.default_language if tenant else Language.DE
     contact = service.create_contact(contacts, actor, data, default_language)
     metrics.add_metric(name="ContactCreated", unit=MetricUnit.Count, value=1)
-    return created(ContactOut.of(contact), f"/contacts/{contact.id}")
+    return created(ContactOut.of(contact, terms), f"/contacts/{contact.id}")
 
 
 @app.get("/contacts/<contact_id>", summary="Read one contact", tags=["contacts"])
-def get_contact(actor: CurrentActor, contacts: Contacts, contact_id: str) -> ContactOut:
-    return ContactOut.of(service.get_contact(contacts, actor, contact_id))
+def get_contact(actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, contact_id: str) -> ContactOut:
+    return ContactOut.of(service.get_contact(contacts, actor, contact_id), terms)
 
 
 @app.patch(
@@ -89,9 +93,16 @@ def get_contact(actor: CurrentActor, contacts: Contacts, contact_id: str) -> Con
     openapi_extensions=errors(ErrorCode.EMAIL_TAKEN),
 )
 def update_contact(
-    actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str, patch: ContactPatch
+    actor: CurrentActor,
+    terms: CurrentTerms,
+    contacts: Contacts,
+    logins: Logins,
+    contact_id: str,
+    patch: ContactPatch,
 ) -> ContactOut:
-    return ContactOut.of(service.update_contact(contacts, actor, contact_id, patch, logins.change_email))
+    return ContactOut.of(
+        service.update_contact(contacts, actor, contact_id, patch, logins.change_email), terms
+    )
 
 
 @app.delete(
@@ -139,11 +150,16 @@ def request_activation(
 
 
 def _status_action(
-    action: Action, contacts: Contacts, logins: Logins, actor: CurrentActor, contact_id: str
+    action: Action,
+    contacts: Contacts,
+    logins: Logins,
+    actor: CurrentActor,
+    terms: str | None,
+    contact_id: str,
 ) -> ContactOut:
     contact = lifecycle.change_status(contacts, logins, actor, contact_id, action)
     metrics.add_metric(name=f"Contact{action.title().replace('_', '')}", unit=MetricUnit.Count, value=1)
-    return ContactOut.of(contact)
+    return ContactOut.of(contact, terms)
 
 
 @app.post(
@@ -152,8 +168,10 @@ def _status_action(
     tags=["status"],
     openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
 )
-def activate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
-    return _status_action(Action.ACTIVATE, contacts, logins, actor, contact_id)
+def activate(
+    actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, logins: Logins, contact_id: str
+) -> ContactOut:
+    return _status_action(Action.ACTIVATE, contacts, logins, actor, terms, contact_id)
 
 
 @app.post(
@@ -162,8 +180,10 @@ def activate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id
     tags=["status"],
     openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
 )
-def deactivate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
-    return _status_action(Action.DEACTIVATE, contacts, logins, actor, contact_id)
+def deactivate(
+    actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, logins: Logins, contact_id: str
+) -> ContactOut:
+    return _status_action(Action.DEACTIVATE, contacts, logins, actor, terms, contact_id)
 
 
 @app.delete(
@@ -172,8 +192,10 @@ def deactivate(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_
     tags=["status"],
     openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
 )
-def delete_identities(actor: CurrentActor, contacts: Contacts, logins: Logins, contact_id: str) -> ContactOut:
-    return _status_action(Action.DELETE_IDENTITIES, contacts, logins, actor, contact_id)
+def delete_identities(
+    actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, logins: Logins, contact_id: str
+) -> ContactOut:
+    return _status_action(Action.DELETE_IDENTITIES, contacts, logins, actor, terms, contact_id)
 
 
 @app.get(

@@ -42,7 +42,7 @@ from pforte.cascade import Deletion
 from pforte.contacts import ContactRepository
 from pforte.errors import STATUS_OF, DomainError, ErrorCode, FieldError
 from pforte.exports import ExportObjects, ExportRepository, ExportWork
-from pforte.identity import Actor, actor_from_claims, require_admin
+from pforte.identity import Actor, Customer, actor_from_claims, customer_from_claims, require_admin
 from pforte.imports import ImportJobRepository, ImportStore, Uploads
 from pforte.jobfiles import FileEntries, FileStorage
 from pforte.jobs import JobRepository
@@ -58,7 +58,9 @@ from pforte.store.imports import DynamoImportJobs, DynamoImportStore
 from pforte.store.jobs import DynamoFileEntries, DynamoJobRepository
 from pforte.store.links import DynamoAdmissions, DynamoLinkRepository
 from pforte.store.tenants import DynamoTenantRepository
+from pforte.store.terms import DynamoTermsRepository
 from pforte.tenants import TenantRepository
+from pforte.terms import TermsFiles, TermsRepository, current_version
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
@@ -241,6 +243,22 @@ def current_actor(request: Request) -> Actor:
     return actor_from_claims(claims)
 
 
+def current_customer(request: Request) -> Customer:
+    """The signed-in customer, from the claims of the customer pool's authorizer."""
+    event = request.resolved_event
+    claims = event.request_context.authorizer.claims if isinstance(event, APIGatewayProxyEvent) else None
+    return customer_from_claims(claims)
+
+
+def terms_repository() -> TermsRepository:
+    return DynamoTermsRepository(clients.dynamodb(), get_settings().table_name)
+
+
+def current_terms(actor: Annotated[Actor, Depends(current_actor)]) -> str | None:
+    """The version of the caller's tenant's current terms of use (None before the first upload)."""
+    return current_version(terms_repository(), actor.tenant_id)
+
+
 def current_admin(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     return require_admin(actor)
 
@@ -374,6 +392,7 @@ def export_work() -> ExportWork:
         jobs=job_repository(),
         files=job_files(),
         objects=export_objects(),
+        terms=terms_repository(),
     )
 
 
@@ -414,3 +433,7 @@ LinkSigning = Annotated[LinkKeys, Depends(link_keys)]
 Submissions = Annotated[SubmissionPorts, Depends(submission_ports)]
 Registrations = Annotated[FailedAttempts, Depends(registrations_per_source)]
 ContactsByEmail = Annotated[ContactFinder, Depends(contact_finder)]
+CurrentCustomer = Annotated[Customer, Depends(current_customer)]
+CurrentTerms = Annotated[str | None, Depends(current_terms)]
+TermsOfUse = Annotated[TermsRepository, Depends(terms_repository)]
+TermsStorage = Annotated[TermsFiles, Depends(job_files)]

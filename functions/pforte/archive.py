@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from zipstream import ZIP_STORED, ZipStream
 
 from pforte.clock import iso
-from pforte.contacts import Contact, ContactRepository
+from pforte.contacts import Contact, ContactRepository, terms_accepted_at
 from pforte.csvcells import neutralise
 from pforte.jobfiles import file_key
 from pforte.jobs import Job
@@ -84,7 +84,7 @@ ACCOUNT_COLUMNS = (
 )
 
 
-def _account_row(contact: Contact) -> list[str]:
+def _account_row(contact: Contact, current_terms: str | None) -> list[str]:
     def when(value: Any) -> str:
         return iso(value) if value else ""
 
@@ -95,14 +95,14 @@ def _account_row(contact: Contact) -> list[str]:
         contact.language.value,
         contact.status.value,
         when(contact.invitation_sent_at),
-        when(contact.terms_accepted_at),
+        when(terms_accepted_at(contact, current_terms)),
         when(contact.created_at),
     ]
     return [neutralise(cell) for cell in cells]
 
 
 def accounts_csv(
-    contacts: ContactRepository, tenant_id: str, request: AccountExportRequest
+    contacts: ContactRepository, tenant_id: str, request: AccountExportRequest, current_terms: str | None
 ) -> Iterator[bytes]:
     """The accounts that match the request, every page of them, as a UTF-8 CSV with a byte order
     mark (so that Excel reads it as UTF-8) and a header the import understands. No secrets: the
@@ -117,7 +117,7 @@ def accounts_csv(
         page = contacts.page(tenant_id, query, after, CONTACTS_PAGE)
         for contact in page.items:
             if request.includes(contact):
-                writer.writerow(_account_row(contact))
+                writer.writerow(_account_row(contact, current_terms))
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()

@@ -43,6 +43,9 @@ class Contact(BaseModel):
     status: ContactStatus = ContactStatus.NOT_REGISTERED
     invitation_sent_at: datetime | None = None
     terms_accepted_at: datetime | None = None
+    # The terms version accepted: once the tenant uploads newer terms, the acceptance no longer
+    # counts (and no contact needs rewriting).
+    terms_version: str | None = None
     created_at: datetime
     updated_at: datetime
     version: int = 1
@@ -93,8 +96,18 @@ class ContactOut(BaseModel):
     updated_at: Timestamp
 
     @classmethod
-    def of(cls, contact: Contact) -> ContactOut:
-        return cls.model_validate(contact.model_dump(exclude={"tenant_id", "version", "deleting"}))
+    def of(cls, contact: Contact, current_terms: str | None) -> ContactOut:
+        """The contact as the API shows it; `terms_accepted_at` only for the current terms."""
+        shown = contact.model_dump(exclude={"tenant_id", "version", "deleting", "terms_version"})
+        shown["terms_accepted_at"] = terms_accepted_at(contact, current_terms)
+        return cls.model_validate(shown)
+
+
+def terms_accepted_at(contact: Contact, current_terms: str | None) -> datetime | None:
+    """When the contact accepted the tenant's current terms; None if it accepted older ones."""
+    if current_terms is None or contact.terms_version != current_terms:
+        return None
+    return contact.terms_accepted_at
 
 
 class ContactPage(BaseModel):

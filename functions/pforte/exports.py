@@ -24,6 +24,7 @@ from pforte.errors import not_found
 from pforte.fields import Timestamp, safe_filename
 from pforte.identity import Actor
 from pforte.jobs import JobRepository
+from pforte.terms import TermsRepository, current_version
 
 EXPORT_DAYS = 7  # the exports bucket's lifecycle rule removes the files after as many days
 DOWNLOAD_LINK_SECONDS = 24 * 3600
@@ -231,6 +232,7 @@ class ExportWork:
     jobs: JobRepository
     files: FileChunks
     objects: ExportObjects
+    terms: TermsRepository
 
 
 class ExportFailed(Exception):
@@ -431,7 +433,8 @@ def _source(work: ExportWork, export: Export) -> tuple[Iterable[bytes], int]:
         contact = _customer(work, export)
         return archive.backup(contact, work.jobs.all_of_contact(export.tenant_id, contact.id), work.files)
     assert export.request is not None
-    return archive.accounts_csv(work.contacts, export.tenant_id, export.request), 0
+    current_terms = current_version(work.terms, export.tenant_id)
+    return archive.accounts_csv(work.contacts, export.tenant_id, export.request, current_terms), 0
 
 
 def _fail(

@@ -53,6 +53,8 @@ def actor_from_claims(claims: Mapping[str, Any] | None) -> Actor:
         raise unauthorized()
     if claims.get("token_use", "id") != "id":
         raise unauthorized("An ID token is required.")
+    if "custom:contact_id" in claims:
+        raise forbidden("A customer's token cannot act for staff.")
     tenant_id = str(claims.get("custom:tenant_id") or "")
     user_id = str(claims.get("sub") or "")
     if not tenant_id or not user_id or not is_tenant_id(tenant_id):
@@ -72,3 +74,29 @@ def require_admin(actor: Actor) -> Actor:
     if not actor.is_admin:
         raise forbidden("Only an admin may do this.")
     return actor
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A signed-in customer: one contact of one tenant."""
+
+    tenant_id: str
+    contact_id: str
+
+
+def customer_from_claims(claims: Mapping[str, Any] | None) -> Customer:
+    """The customer of a verified customer-pool ID token (the authorizer checked issuer and
+    audience); anything else is refused."""
+    if not claims or claims.get("token_use") not in (None, "id"):
+        raise unauthorized()
+    if _groups(claims.get("cognito:groups")) & {Role.ADMIN, Role.OPERATOR}:
+        raise forbidden("A staff token cannot act as a customer.")
+    tenant_id, contact_id = claims.get("custom:tenant_id"), claims.get("custom:contact_id")
+    if (
+        not isinstance(tenant_id, str)
+        or not is_tenant_id(tenant_id)
+        or not isinstance(contact_id, str)
+        or not contact_id
+    ):
+        raise unauthorized()
+    return Customer(tenant_id=tenant_id, contact_id=contact_id)

@@ -167,10 +167,10 @@ def new_entry(request: FileUploadRequest) -> JobFile:
     )
 
 
-def sign_upload(storage: FileStorage, tenant_id: str, job_id: str, entry: JobFile) -> FileUpload:
+def sign_upload(storage: FileStorage, key: str, entry: JobFile) -> FileUpload:
     """The presigned POST for an admitted entry: its key, type and upload id pinned, its size capped."""
     form = storage.presigned_post(
-        file_key(tenant_id, job_id, entry.name),
+        key,
         entry.size,
         _CONTENT_TYPES[entry.kind],
         {"upload-id": entry.upload_id},
@@ -212,7 +212,7 @@ def start_file_upload(
         entries.admit(actor.tenant_id, job.contact_id, job.id, entry)
     except FileTargetGone:
         raise not_found("Job") from None
-    return sign_upload(storage, actor.tenant_id, job.id, entry)
+    return sign_upload(storage, file_key(actor.tenant_id, job.id, entry.name), entry)
 
 
 def check_content(kind: FileKind, size: int, read: Any) -> FileProblem | None:

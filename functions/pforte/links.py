@@ -33,6 +33,7 @@ from pforte.jobfiles import (
     FileStorage,
     FileUpload,
     FileUploadRequest,
+    file_key,
     file_name,
     new_entry,
     sign_upload,
@@ -450,7 +451,10 @@ def _admit(ports: SubmissionPorts, link: GenericLink, submission: Submission) ->
                 "max_daily_bytes", f"This link admits {link.max_daily_bytes} bytes a day; try again tomorrow."
             ) from None
         return SubmissionAccepted(
-            job_id=job.id, uploads=[sign_upload(storage, link.tenant_id, job.id, entry) for entry in entries]
+            job_id=job.id,
+            uploads=[
+                sign_upload(storage, file_key(link.tenant_id, job.id, entry.name), entry) for entry in entries
+            ],
         )
     raise RuntimeError("The contact kept changing; try again.")
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pforte import tenants as service
-from pforte.api import CurrentActor, Tenants, create_app, prepare_event
+from pforte import terms
+from pforte.api import CurrentActor, Tenants, TermsOfUse, TermsStorage, create_app, created, prepare_event
+from pforte.jobfiles import FileUpload
 from pforte.observability import instrumented
 from pforte.tenants import TenantOut, TenantPatch
+from pforte.terms import TermsOut, TermsUploadRequest
 
 app = create_app()
 
@@ -22,6 +26,27 @@ def get_tenant(actor: CurrentActor, tenants: Tenants) -> TenantOut:
 @app.patch("/tenant", summary="Change tenant settings (admins only)", tags=["tenant"])
 def update_tenant(actor: CurrentActor, tenants: Tenants, patch: TenantPatch) -> TenantOut:
     return TenantOut.of(service.update_tenant(tenants, actor, patch))
+
+
+@app.post(
+    "/terms",
+    summary="Upload new terms of use (admins only)",
+    description=(
+        "Answers a presigned S3 POST for the PDF. Once it has arrived and is a complete PDF, it is the "
+        "current version, and every customer's acceptance of older terms no longer counts."
+    ),
+    tags=["terms"],
+    status_code=201,
+)
+def start_terms_upload(
+    actor: CurrentActor, repository: TermsOfUse, storage: TermsStorage, request: TermsUploadRequest
+) -> Response[FileUpload]:
+    return created(terms.start_terms_upload(repository, storage, actor, request), "/terms")
+
+
+@app.get("/terms", summary="The current terms of use and a download link", tags=["terms"])
+def get_terms(actor: CurrentActor, repository: TermsOfUse, storage: TermsStorage) -> TermsOut:
+    return terms.get_terms(repository, storage, actor.tenant_id)
 
 
 @instrumented

@@ -62,7 +62,7 @@ def local_error(status: int, code: str, message: str) -> Response:
 
 @dataclass
 class Gateway:
-    verifier: TokenVerifier
+    verifiers: dict[str, TokenVerifier]  # by the template's authorizer name
     local_routes: dict[tuple[str, str], LocalRoute] = field(default_factory=dict)
     routes: list[ApiRoute] = field(default_factory=api_routes)
 
@@ -125,9 +125,9 @@ class Gateway:
         if len(body) > MAX_PAYLOAD_BYTES:
             return _gateway_response("REQUEST_TOO_LARGE", 413)
         claims = None
-        if route.authorized:
+        if route.authorizer is not None:
             try:
-                claims = self.verifier.verify(request.headers.get("Authorization"))
+                claims = self.verifiers[route.authorizer].verify(request.headers.get("Authorization"))
             except InvalidToken:
                 return _gateway_response("UNAUTHORIZED", 401)
         event = proxy_event(

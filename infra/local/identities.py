@@ -99,3 +99,42 @@ class StaffTokens:
             AuthParameters={"USERNAME": username, "PASSWORD": password},
         )
         return str(result["AuthenticationResult"]["IdToken"])
+
+
+class NoLogin(Exception):
+    """The contact has no login identity (not registered), or it is disabled."""
+
+
+class CustomerTokens:
+    """ID tokens of the customer pool for contacts with a login, as the portal would obtain them
+    by signing in. Locally the customer's password is set to a known one to sign in with."""
+
+    def __init__(self, resources: LocalResources) -> None:
+        self._pool_id = resources.pools["CustomerUserPool"]
+        self._client_id = resources.clients["CustomerUserPool"]
+        self._client = boto3.client("cognito-idp", region_name=REGION)
+        self._lock = threading.Lock()
+
+    def issue(self, tenant_id: str, contact_id: str) -> str:
+        username = f"{tenant_id}.{contact_id}"  # as pforte.aws.identities names customers
+        password = f"Local-{secrets.token_urlsafe(16)}-9aZ"
+        errors = self._client.exceptions
+        with self._lock:
+            try:
+                user = self._client.admin_get_user(UserPoolId=self._pool_id, Username=username)
+            except errors.UserNotFoundException:
+                raise NoLogin("The contact has no login yet: activate it first.") from None
+            if not user.get("Enabled", True):
+                raise NoLogin("The contact's login is deactivated.")
+            if user.get("UserStatus") == "UNCONFIRMED":
+                raise NoLogin("The contact has not activated its account yet.")
+            self._client.admin_set_user_password(
+                UserPoolId=self._pool_id, Username=username, Password=password, Permanent=True
+            )
+            result = self._client.admin_initiate_auth(
+                UserPoolId=self._pool_id,
+                ClientId=self._client_id,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": password},
+            )
+        return str(result["AuthenticationResult"]["IdToken"])

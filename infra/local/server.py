@@ -16,12 +16,12 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from infra.local.gateway import Gateway, json_response, local_error
-from infra.local.identities import StaffTokens, TokenVerifier
+from infra.local.identities import CustomerTokens, NoLogin, StaffTokens, TokenVerifier
 from infra.local.mailbox import sent_mail
 from infra.local.provision import REGION, LocalResources, provision
 from infra.local.queues import QueueRunner
 from infra.local.seed import ensure_tenant, seed_demo
-from infra.template import FUNCTIONS_DIR
+from infra.template import FUNCTIONS_DIR, authorizer_pools
 
 ROLES = ("admin", "operator")
 
@@ -107,7 +107,7 @@ def configure_functions(resources: LocalResources, portal_base_url: str) -> None
     clients.reset()
 
 
-def token_route(tokens: StaffTokens) -> Callable[[Request], Response]:
+def token_route(tokens: StaffTokens, customers: CustomerTokens) -> Callable[[Request], Response]:
     from pforte.identity import is_tenant_id
 
     def issue(request: Request) -> Response:
@@ -124,8 +124,27 @@ def token_route(tokens: StaffTokens) -> Callable[[Request], Response]:
                 "validation_error",
                 "tenant_id: 1-63 lowercase letters, digits and '-', not at either end.",
             )
+        if role == "customer":
+            contact_id = body.get("contact_id")
+            if not isinstance(contact_id, str) or not contact_id:
+                return local_error(422, "validation_error", "contact_id: the contact to sign in as.")
+            try:
+                token = customers.issue(tenant_id, contact_id)
+            except NoLogin as problem:
+                return local_error(409, "invalid_transition", str(problem))
+            return json_response(
+                {
+                    "token": token,
+                    "tenant_id": tenant_id,
+                    "role": role,
+                    "contact_id": contact_id,
+                    "expires_in": 3600,
+                }
+            )
         if not isinstance(role, str) or role not in ROLES:
-            return local_error(422, "validation_error", "role: admin or operator.")
+            return local_error(
+                422, "validation_error", "role: admin, operator or customer (with contact_id)."
+            )
         ensure_tenant(tenant_id)
         return json_response(
             {"token": tokens.issue(tenant_id, role), "tenant_id": tenant_id, "role": role, "expires_in": 3600}
@@ -159,13 +178,19 @@ def start_local_api(port: int, moto_port: int | None = None, portal_base_url: st
     configure_aws(moto_url)
     resources = provision()
     configure_functions(resources, portal_base_url or "http://localhost:5173")
-    with urlopen(f"{moto_url}/{resources.staff_pool_id}/.well-known/jwks.json") as response:  # noqa: S310
-        jwks = json.load(response)
-    verifier = TokenVerifier(jwks, resources.staff_pool_id, resources.staff_client_id)
+    verifiers = {}
+    for authorizer, pool in authorizer_pools().items():
+        # Each authorizer accepts the ID tokens of its own pool and app client only.
+        pool_id = resources.pools[pool]
+        with urlopen(f"{moto_url}/{pool_id}/.well-known/jwks.json") as response:  # noqa: S310
+            verifiers[authorizer] = TokenVerifier(json.load(response), pool_id, resources.clients[pool])
     tokens = StaffTokens(resources)
     gateway = Gateway(
-        verifier=verifier,
-        local_routes={("POST", "/_local/token"): token_route(tokens), ("GET", "/_local/mail"): mail_route},
+        verifiers=verifiers,
+        local_routes={
+            ("POST", "/_local/token"): token_route(tokens, CustomerTokens(resources)),
+            ("GET", "/_local/mail"): mail_route,
+        },
     )
     seeded = seed_demo()  # before serving: the first request already sees the demo tenant
     QueueRunner(resources).start()

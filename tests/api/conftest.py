@@ -34,6 +34,17 @@ def staff_claims(tenant_id: str = "acme", role: str = "admin", **extra: Any) -> 
     }
 
 
+def customer_claims(contact_id: str, tenant_id: str = "acme") -> dict[str, Any]:
+    """The claims the customer pool's authorizer passes on for a customer's ID token."""
+    return {
+        "sub": str(uuid.uuid4()),
+        "custom:tenant_id": tenant_id,
+        "custom:contact_id": contact_id,
+        "token_use": "id",
+        "email": f"customer@{tenant_id}.example.com",
+    }
+
+
 @dataclass
 class ApiResponse:
     status: int
@@ -62,6 +73,9 @@ class Api:
 
     def as_(self, tenant_id: str = "acme", role: str = "admin") -> Api:
         return Api(claims=staff_claims(tenant_id, role))
+
+    def as_customer(self, contact_id: str, tenant_id: str = "acme") -> Api:
+        return Api(claims=customer_claims(contact_id, tenant_id))
 
     def anonymous(self, source_ip: str = "203.0.113.10") -> Api:
         return Api(claims=None, source_ip=source_ip)

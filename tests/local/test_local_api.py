@@ -313,3 +313,47 @@ def test_fifty_parallel_submissions_admit_exactly_the_days_limit(local: tuple[Ht
     assert (after["jobs_today"], after["bytes_today"]) == (5, 5000)
     _, contacts, _ = http.call("GET", "/contacts?limit=100", token=admin)
     assert len(contacts["items"]) == 5  # refused submissions leave nothing behind
+
+
+def test_a_customer_registers_activates_signs_in_and_accepts_the_terms(local: tuple[Http, str]) -> None:
+    import requests
+
+    http, _ = local
+    admin = http.token("terms")
+    registration = {
+        "tenant": "terms",
+        "name": "Kim",
+        "email": "kim@terms.example",
+        "password": "Good-Password-2026",
+    }
+    assert http.call("POST", "/public/registrations", registration)[0] == 202
+    _, mailbox, _ = http.call("GET", "/_local/mail?to=kim@terms.example")
+    token = mailbox["items"][-1]["text"].split("/activate?token=")[1].split()[0]
+    assert http.call("POST", "/public/activations", {"token": token})[0] == 200
+    _, contacts, _ = http.call("GET", "/contacts?q=kim@terms.example", token=admin)
+    (kim,) = contacts["items"]
+
+    pdf = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"
+    status, form, _ = http.call("POST", "/terms", {"filename": "AGB.pdf", "size": len(pdf)}, token=admin)
+    assert status == 201, form
+    posted = requests.post(
+        form["upload"]["url"], data=form["upload"]["fields"], files={"file": pdf}, timeout=30
+    )
+    assert posted.status_code in (200, 204)
+    for _ in range(100):
+        if http.call("GET", "/terms", token=admin)[0] == 200:
+            break
+        time.sleep(0.2)
+
+    status, body, _ = http.call(
+        "POST", "/_local/token", {"tenant_id": "terms", "role": "customer", "contact_id": kim["id"]}
+    )
+    assert status == 200, body
+    customer = body["token"]
+    assert http.call("POST", "/me/terms-acceptance", token=customer)[0] == 200
+    status, me, _ = http.call("GET", "/me", token=customer)
+    assert (status, me["status"]) == (200, "active")
+    assert me["terms_accepted_at"] is not None
+    # Each authorizer takes only its own pool's tokens.
+    assert http.call("GET", "/me", token=admin)[0] == 401
+    assert http.call("GET", "/contacts", token=customer)[0] == 401

@@ -81,6 +81,21 @@ class S3JobFiles:
         finally:
             body.close()
 
+    def download_url(self, key: str, version_id: str | None, filename: str, seconds: int) -> str:
+        from pforte.exports import content_disposition
+
+        url: str = self._client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ResponseContentDisposition": content_disposition(filename),
+                **_version(version_id),
+            },
+            ExpiresIn=seconds,
+        )
+        return url
+
     def remove(self, key: str, version_id: str | None) -> None:
         self._client.delete_object(Bucket=self._bucket, Key=key, **_version(version_id))
 

@@ -121,3 +121,8 @@ OPEN_USAGE_DAYS = "PLATFORM#OPEN_USAGE"
 def idempotency_pk(tenant_id: str) -> str:
     """Where Powertools keeps the tenant's idempotency records (the sort key is its hash)."""
     return f"TENANT#{tenant_id}#IDEMPOTENCY"
+
+
+def terms_state_key(tenant_id: str) -> dict[str, str]:
+    """The tenant's current terms of use and the uploads of newer ones."""
+    return {PK: f"TENANT#{tenant_id}", SK: "TERMS"}

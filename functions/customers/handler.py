@@ -1,0 +1,37 @@
+"""The customers function: what a signed-in customer does for themselves (customer-pool tokens
+only; the API's customer authorizer refuses staff tokens, and staff routes refuse these)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pforte import terms
+from pforte.api import Contacts, CurrentCustomer, TermsOfUse, create_app, prepare_event
+from pforte.contacts import ContactOut
+from pforte.errors import not_found
+from pforte.observability import MetricUnit, instrumented, metrics
+from pforte.terms import TermsAccepted
+
+app = create_app()
+
+
+@app.get("/me", summary="The signed-in customer's own profile and status", tags=["me"])
+def get_me(customer: CurrentCustomer, contacts: Contacts, repository: TermsOfUse) -> ContactOut:
+    contact = contacts.get(customer.tenant_id, customer.contact_id)
+    if contact is None or contact.deleting:
+        raise not_found("Contact")
+    return ContactOut.of(contact, terms.current_version(repository, customer.tenant_id))
+
+
+@app.post("/me/terms-acceptance", summary="Accept the current terms of use", tags=["me"])
+def accept_terms(customer: CurrentCustomer, contacts: Contacts, repository: TermsOfUse) -> TermsAccepted:
+    accepted = terms.accept_terms(repository, contacts, customer)
+    metrics.add_metric(name="TermsAccepted", unit=MetricUnit.Count, value=1)
+    return accepted
+
+
+@instrumented
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(prepare_event(event), context)

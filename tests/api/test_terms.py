@@ -1,0 +1,90 @@
+"""Terms of use: uploaded by admins, current once checked; customers accept the current version
+through their own routes; new terms reset every acceptance without touching a contact."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import requests
+
+from infra.local.queues import QueueRunner
+from pforte.api import contact_repository
+from tests.api.conftest import Api, staff_claims
+from tests.api.test_job_files import PDF, post_form
+from tests.api.test_status import contact_in
+
+
+def upload_terms(
+    api: Api, queues: QueueRunner, data: bytes = PDF, filename: str = "AGB 2026.pdf"
+) -> dict[str, Any]:
+    response = api.post("/terms", {"filename": filename, "size": len(data)})
+    assert response.status == 201, response.text
+    post_form(response.body, data, filename)
+    queues.drain()
+    return dict(response.body)
+
+
+def test_admins_upload_terms_which_become_current_once_checked(api: Api, queues: QueueRunner) -> None:
+    assert api.get("/terms").error_code == "not_found"
+    assert (
+        api.as_("acme", "operator").post("/terms", {"filename": "a.pdf", "size": 10}).error_code
+        == "forbidden"
+    )
+    form = api.post("/terms", {"filename": "AGB.pdf", "size": len(PDF)}).body
+    policy = json.loads(base64.b64decode(form["upload"]["fields"]["policy"]))
+    assert ["content-length-range", 1, len(PDF)] in policy["conditions"]
+    assert api.get("/terms").error_code == "not_found"  # not current before it has arrived
+    post_form(form, PDF, "AGB.pdf")
+    queues.drain()
+
+    current = api.as_("acme", "operator").get("/terms")
+    assert current.status == 200, current.text
+    assert (current.body["filename"], current.body["size"]) == ("AGB.pdf", len(PDF))
+    downloaded = requests.get(current.body["download_url"], timeout=10)
+    assert downloaded.content == PDF
+    assert api.as_("globex").get("/terms").error_code == "not_found"
+
+
+def test_a_file_that_is_no_pdf_never_becomes_the_terms(api: Api, queues: QueueRunner) -> None:
+    first = upload_terms(api, queues)
+    upload_terms(api, queues, data=b"<html>not a pdf</html>", filename="fake.pdf")
+    assert api.get("/terms").body["filename"] == "AGB 2026.pdf"
+    assert first["name"] == "terms.pdf"
+
+
+def test_a_customer_accepts_the_current_terms_and_new_terms_reset_it_without_touching_contacts(
+    api: Api, queues: QueueRunner
+) -> None:
+    anna = contact_in(api, "active", "anna@example.com")
+    customer = api.as_customer(anna)
+    assert customer.post("/me/terms-acceptance").error_code == "not_found"  # nothing to accept yet
+    upload_terms(api, queues)
+    accepted = customer.post("/me/terms-acceptance")
+    assert accepted.status == 200, accepted.text
+    assert accepted.body["version"] == api.get("/terms").body["version"]
+    me = customer.get("/me").body
+    assert (me["id"], me["status"], me["terms_accepted_at"]) == (anna, "active", accepted.body["accepted_at"])
+    assert api.get(f"/contacts/{anna}").body["terms_accepted_at"] == accepted.body["accepted_at"]
+
+    stored_before = contact_repository().get("acme", anna)
+    upload_terms(api, queues, data=PDF + b"\n", filename="AGB 2027.pdf")
+    assert api.get(f"/contacts/{anna}").body["terms_accepted_at"] is None
+    assert customer.get("/me").body["terms_accepted_at"] is None
+    assert contact_repository().get("acme", anna) == stored_before  # no contact was rewritten
+    assert customer.post("/me/terms-acceptance").status == 200
+    assert api.get(f"/contacts/{anna}").body["terms_accepted_at"] is not None
+
+
+def test_staff_and_customer_tokens_stay_on_their_own_routes(api: Api) -> None:
+    anna = contact_in(api, "active", "anna@example.com")
+    customer = api.as_customer(anna)
+    assert customer.get("/contacts").status in (401, 403)
+    assert customer.get(f"/contacts/{anna}").status in (401, 403)
+    staff = Api(claims=staff_claims("acme", "admin") | {"custom:contact_id": anna})
+    assert staff.get("/contacts").status in (401, 403)
+    assert api.get("/me").status in (401, 403)  # a staff token never acts as a customer
+    assert api.anonymous().get("/me").status == 401
+    assert api.as_customer("01JAAAAAAAAAAAAAAAAAAAAAAA").get("/me").error_code == "not_found"
+    assert api.as_customer(anna, "globex").get("/me").error_code == "not_found"
