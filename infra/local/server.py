@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import socket
 import sys
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,13 +18,14 @@ from urllib.request import urlopen
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from infra.local.events import lambda_context
 from infra.local.gateway import Gateway, json_response, local_error
 from infra.local.identities import CustomerTokens, NoLogin, StaffTokens, TokenVerifier
 from infra.local.mailbox import sent_mail
 from infra.local.provision import REGION, LocalResources, provision
 from infra.local.queues import QueueRunner
 from infra.local.seed import ensure_tenant, seed_demo
-from infra.template import FUNCTIONS_DIR, authorizer_pools
+from infra.template import FUNCTIONS_DIR, authorizer_pools, resources
 
 ROLES = ("admin", "operator")
 
@@ -157,6 +161,36 @@ def mail_route(request: Request) -> Response:
     return json_response({"items": sent_mail(request.args.get("to"))})
 
 
+def scheduled_functions() -> dict[str, str]:
+    """Function logical id → handler of every function an EventBridge schedule runs."""
+    return {
+        name: props["Handler"]
+        for name, props in resources("AWS::Serverless::Function").items()
+        if any(event["Type"] in ("Schedule", "ScheduleV2") for event in props.get("Events", {}).values())
+    }
+
+
+def schedule_route(function: str, handler_path: str) -> Callable[[Request], Response]:
+    """Run a scheduled function now, with the event EventBridge Scheduler would send."""
+
+    def run(_: Request) -> Response:
+        module_name, _, attribute = handler_path.rpartition(".")
+        handler = getattr(importlib.import_module(module_name), attribute)
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.scheduler",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "region": REGION,
+            "resources": [f"arn:aws:scheduler:{REGION}:123456789012:schedule/default/{function}"],
+            "detail": {},
+        }
+        return json_response({"function": function, "result": handler(event, lambda_context(function))})
+
+    return run
+
+
 @dataclass
 class LocalApi:
     url: str
@@ -190,6 +224,10 @@ def start_local_api(port: int, moto_port: int | None = None, portal_base_url: st
         local_routes={
             ("POST", "/_local/token"): token_route(tokens, CustomerTokens(resources)),
             ("GET", "/_local/mail"): mail_route,
+            **{
+                ("POST", f"/_local/schedules/{function}"): schedule_route(function, handler)
+                for function, handler in scheduled_functions().items()
+            },
         },
     )
     seeded = seed_demo()  # before serving: the first request already sees the demo tenant

@@ -31,6 +31,7 @@ from pforte.exports import (
 from pforte.fields import safe_filename
 from pforte.jobfiles import check_content, file_name, parse_file_key
 from pforte.jobs import FileKind, FileStatus, Job, JobFile
+from pforte.terms import Terms, TermsState
 from tests.fakes import InMemoryContacts
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -286,6 +287,17 @@ class FakeObjects:
         return f"https://example.com/{key}"
 
 
+class NoTerms:
+    def get(self, tenant_id: str) -> TermsState:
+        return TermsState(tenant_id=tenant_id)
+
+    def admit(self, tenant_id: str, upload: JobFile) -> None:
+        raise NotImplementedError
+
+    def settle(self, tenant_id: str, upload: JobFile, current: Terms | None) -> bool:
+        raise NotImplementedError
+
+
 class FakeJobs:
     def __init__(self, jobs: list[Job]) -> None:
         self.jobs = jobs
@@ -317,6 +329,7 @@ def _work(
         jobs=FakeJobs(jobs),  # type: ignore[arg-type]
         files=FakeFiles(files),
         objects=fakes.get("objects") or FakeObjects(),
+        terms=NoTerms(),
     )
     return work, contacts
 
