@@ -31,6 +31,9 @@ REQUESTS = {
     "PublicFunction": ("POST", "/public/activations", {"token": "demo." + "x" * 43}, 410, ["dynamodb"]),
     # An id that is no export: answered 404 before any read, as an unknown export would be.
     "ExportsFunction": ("GET", "/exports/{export_id}", None, 404, ["dynamodb"]),
+    "LinksFunction": ("GET", "/links/onboarding", None, 200, ["dynamodb"]),
+    # A staff token on a customer route: refused by the function before any read.
+    "CustomersFunction": ("GET", "/me", None, 403, ["dynamodb"]),
 }
 
 HANDLER_RUN = """

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from pforte.aws.files import delete_prefix
+from pforte.aws.files import delete_prefix, presigned_download
 from pforte.exports import content_disposition, customer_exports_prefix
 
 if TYPE_CHECKING:
@@ -67,8 +67,10 @@ class MultipartWriter:
 
     def complete(self) -> int:
         if self._filled or not self._parts:
-            # The last part: the finished export records the final count itself.
-            self._send(bytes(self._buffer[: self._filled]), report=False)
+            # The last part, cut to its length in place (a slice would copy it); the finished
+            # export records the final count itself.
+            del self._buffer[self._filled :]
+            self._send(self._buffer, report=False)
             self._filled = 0
         self._client.complete_multipart_upload(
             Bucket=self._bucket,
@@ -114,16 +116,7 @@ class S3ExportObjects:
         self._client.delete_object(Bucket=self._bucket, Key=key)
 
     def download_url(self, key: str, download_name: str, seconds: int) -> str:
-        url: str = self._client.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self._bucket,
-                "Key": key,
-                "ResponseContentDisposition": content_disposition(download_name),
-            },
-            ExpiresIn=seconds,
-        )
-        return url
+        return presigned_download(self._client, self._bucket, key, download_name, seconds)
 
     def delete_of_customer(self, tenant_id: str, contact_id: str) -> None:
         delete_prefix(self._client, self._bucket, customer_exports_prefix(tenant_id, contact_id))

@@ -82,19 +82,7 @@ class S3JobFiles:
             body.close()
 
     def download_url(self, key: str, version_id: str | None, filename: str, seconds: int) -> str:
-        from pforte.exports import content_disposition
-
-        url: str = self._client.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self._bucket,
-                "Key": key,
-                "ResponseContentDisposition": content_disposition(filename),
-                **_version(version_id),
-            },
-            ExpiresIn=seconds,
-        )
-        return url
+        return presigned_download(self._client, self._bucket, key, filename, seconds, version_id)
 
     def remove(self, key: str, version_id: str | None) -> None:
         self._client.delete_object(Bucket=self._bucket, Key=key, **_version(version_id))
@@ -118,3 +106,22 @@ def delete_prefix(client: S3Client, bucket: str, prefix: str) -> None:
             client.delete_objects(
                 Bucket=bucket, Delete={"Objects": found[start : start + DELETE_BATCH], "Quiet": True}
             )
+
+
+def presigned_download(
+    client: S3Client, bucket: str, key: str, filename: str, seconds: int, version_id: str | None = None
+) -> str:
+    """A GET link to the object that saves it under `filename`, valid `seconds`."""
+    from pforte.exports import content_disposition
+
+    url: str = client.generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": bucket,
+            "Key": key,
+            "ResponseContentDisposition": content_disposition(filename),
+            **_version(version_id),
+        },
+        ExpiresIn=seconds,
+    )
+    return url

@@ -62,6 +62,18 @@ class DynamoTable:
         response = self._client.get_item(TableName=self._table, Key=to_item(key), ConsistentRead=True)
         return response.get("Item")
 
+    def _put_new(self, item: Mapping[str, Any]) -> bool:
+        """Store the item if none of its key exists; False (and nothing written) if one does."""
+        try:
+            self._client.put_item(
+                TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
     def _transact(self, parts: Sequence[TransactWriteItemTypeDef]) -> None:
         """One transaction; retried by botocore with the same token, so a retry of a write that
         committed but answered late succeeds instead of failing its own conditions."""
@@ -88,6 +100,18 @@ class DynamoTable:
             if "LastEvaluatedKey" not in response:
                 return items
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def set_or_remove(values: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """An UpdateExpression that sets every attribute given a value and removes every one given
+    None, with its names (`#name`) and values (`:name`)."""
+    present = {name: value for name, value in values.items() if value is not None}
+    absent = [name for name, value in values.items() if value is None]
+    expression = "SET " + ", ".join(f"#{name} = :{name}" for name in present)
+    if absent:
+        expression += " REMOVE " + ", ".join(f"#{name}" for name in absent)
+    names = {f"#{name}": name for name in values}
+    return expression, names, {f":{name}": value for name, value in to_item(present).items()}
 
 
 def failed_parts(error: ClientError) -> list[int] | None:

@@ -10,10 +10,10 @@ from botocore.exceptions import ClientError
 from pforte.clock import iso, utcnow
 from pforte.exports import CustomerGone, Export, ExportStatus, Outcome, Progress, Run, Superseded
 from pforte.store import keys
-from pforte.store.dynamo import DynamoTable, is_condition_failure, model_from, to_item
+from pforte.store.dynamo import DynamoTable, is_condition_failure, model_from, set_or_remove, to_item
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 # Kept a day past the file: reads check the age themselves (TTL deletion lags).
 EXTRA_RECORD_SECONDS = 24 * 3600
@@ -41,16 +41,9 @@ class DynamoExportRepository(DynamoTable):
     def _update_request(
         self, export: Export, values: dict[str, Any], condition: str, condition_values: dict[str, Any]
     ) -> dict[str, Any]:
-        values = {**values, "updated_at": iso(utcnow())}
-        present = {name: value for name, value in values.items() if value is not None}
-        absent = [name for name, value in values.items() if value is None]
-        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in present)
-        if absent:
-            expression += " REMOVE " + ", ".join(f"#{name}" for name in absent)
-        attribute_values: dict[str, AttributeValueTypeDef] = {
-            f":{name}": value for name, value in to_item({**present, **condition_values}).items()
-        }
-        names = {f"#{name}": name for name in values} | {"#status": "status", "#run_id": "run_id"}
+        expression, names, attribute_values = set_or_remove({**values, "updated_at": iso(utcnow())})
+        attribute_values |= {f":{name}": value for name, value in to_item(condition_values).items()}
+        names |= {"#status": "status", "#run_id": "run_id"}
         used = expression + condition
         return {
             "TableName": self._table,

@@ -19,7 +19,15 @@ from pforte.contacts import Contact
 from pforte.imports import ImportJob, ImportReport, ImportStatus
 from pforte.store import keys
 from pforte.store.contacts import contact_item
-from pforte.store.dynamo import DynamoTable, batch_write, from_item, is_condition_failure, model_from, to_item
+from pforte.store.dynamo import (
+    DynamoTable,
+    batch_write,
+    from_item,
+    is_condition_failure,
+    model_from,
+    set_or_remove,
+    to_item,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef, WriteRequestTypeDef
@@ -101,20 +109,14 @@ class DynamoImportJobs(DynamoTable):
         self._update(job, {"status": ImportStatus.AWAITING_UPLOAD.value})
 
     def _update(self, job: ImportJob, values: dict[str, Any], condition: str | None = None) -> None:
-        values = {**values, "updated_at": iso(utcnow())}
-        present = {name: value for name, value in values.items() if value is not None}
-        absent = [name for name, value in values.items() if value is None]
-        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in present)
-        if absent:
-            expression += " REMOVE " + ", ".join(f"#{name}" for name in absent)
-        attribute_values = {f":{name}": value for name, value in to_item(present).items()}
+        expression, names, attribute_values = set_or_remove({**values, "updated_at": iso(utcnow())})
         if condition:
             attribute_values[":awaiting"] = {"S": ImportStatus.AWAITING_UPLOAD.value}
         self._client.update_item(
             TableName=self._table,
             Key=to_item(keys.import_key(job.tenant_id, job.id)),
             UpdateExpression=expression,
-            ExpressionAttributeNames={f"#{name}": name for name in values},
+            ExpressionAttributeNames=names,
             ExpressionAttributeValues=attribute_values,
             **({"ConditionExpression": condition} if condition else {}),  # type: ignore[arg-type]
         )

@@ -57,17 +57,7 @@ class DynamoLinkRepository(DynamoTable):
         return model_from(GenericLink, item) if item else None
 
     def add(self, link: GenericLink) -> bool:
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(_link_item(link)),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._put_new(_link_item(link))
 
     def save(self, link: GenericLink, previous: GenericLink) -> bool:
         try:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from pforte.store import keys
-from pforte.store.dynamo import DynamoTable, is_condition_failure, model_from, to_item
+from pforte.store.dynamo import DynamoTable, model_from, to_item
 from pforte.tenants import Tenant
 
 if TYPE_CHECKING:
@@ -23,17 +21,7 @@ class DynamoTenantRepository(DynamoTable):
         return {**keys.tenant_key(tenant.id), "entity": "tenant", **tenant.model_dump(mode="json")}
 
     def add(self, tenant: Tenant) -> bool:
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(self._item(tenant)),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._put_new(self._item(tenant))
 
     def save(self, tenant: Tenant) -> None:
         self._client.put_item(TableName=self._table, Item=to_item(self._item(tenant)))
