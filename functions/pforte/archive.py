@@ -66,6 +66,8 @@ def backup(contact: Contact, jobs: Sequence[Job], files: FileChunks) -> tuple[It
     ordered = sorted(jobs, key=lambda job: job.id)
     archive.add(_json([_job_entry(job) for job in ordered]), "jobs.json")
     for job in ordered:
+        if not job.files:
+            archive.add(None, f"{job_folder(job)}/")  # one folder per job, as jobs.json says
         for name, file in sorted(job.files.items()):
             key = file_key(contact.tenant_id, job.id, name)
             archive.add(files.chunks(key, file.version_id), f"{job_folder(job)}/{name}", size=file.size)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -23,6 +24,7 @@ from pforte.contacts import Contact, ContactQuery, ContactRepository, ContactSta
 from pforte.errors import not_found
 from pforte.fields import Timestamp, safe_filename
 from pforte.identity import Actor
+from pforte.jobfiles import FileMissing, parse_file_key
 from pforte.jobs import JobRepository
 from pforte.terms import TermsRepository, current_version
 
@@ -192,7 +194,8 @@ class Outcome:
 
 class ObjectWriter(Protocol):
     @property
-    def upload_id(self) -> str: ...
+    def upload_id(self) -> str | None:
+        """The multipart upload being written (None for an object sent whole)."""
 
     def write(self, data: bytes) -> None:
         """Append bytes; whole parts go to S3 as they fill up."""
@@ -206,9 +209,15 @@ class ObjectWriter(Protocol):
 
 class ExportObjects(Protocol):
     def open_writer(
-        self, key: str, content_type: str, download_name: str, on_part: Callable[[int], None]
+        self,
+        key: str,
+        content_type: str,
+        download_name: str,
+        on_part: Callable[[int], None],
+        size: int | None = None,
     ) -> ObjectWriter:
-        """A multipart upload to `key`; `on_part(bytes so far)` after each part sent."""
+        """A writer to `key`: a multipart upload, `on_part(bytes so far)` after each part sent;
+        a single upload when `size`, known up front, fits one part."""
 
     def abort(self, key: str, upload_id: str) -> None:
         """Discard an upload a crashed run left unfinished (nothing if it is gone)."""
@@ -265,12 +274,18 @@ _SPELLED_OUT = str.maketrans(
 
 def content_disposition(filename: str) -> str:
     """`attachment` with the name in plain ASCII for old clients and exactly (RFC 6266) for the rest."""
-    spelled = filename.translate(_SPELLED_OUT)
-    ascii_name = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii")
-    ascii_name = " ".join(ascii_name.replace('"', "").replace("\\", "").split())
-    if not ascii_name or ascii_name.startswith("."):
-        ascii_name = "download" + ascii_name
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = filename, ""
+    ascii_name = (_ascii(stem).strip(" .") or "download") + (f".{_ascii(extension)}" if extension else "")
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _ascii(text: str) -> str:
+    """The closest plain ASCII spelling, for clients that read no other (letters without it dropped)."""
+    spelled = unicodedata.normalize("NFKD", text.translate(_SPELLED_OUT))
+    ascii_text = spelled.encode("ascii", "ignore").decode("ascii").replace('"', "").replace("\\", "")
+    return " ".join(ascii_text.split())
 
 
 def object_key(export: Export, run_id: str) -> str:
@@ -385,19 +400,25 @@ def run_export(work: ExportWork, tenant_id: str, export_id: str, *, final_attemp
         _CONTENT_TYPES[export.kind],
         export.filename,
         on_part=lambda done: work.exports.progress(export, run_id, done),
+        size=total or None,
     )
     try:
         if not work.exports.claim(export, Run(run_id, key, writer.upload_id, total)):
             writer.abort()
             return None
-        if export.object_key and export.upload_id:
-            work.objects.abort(export.object_key, export.upload_id)  # left by a run that was cut off
+        if export.object_key:  # left by a run that was cut off: its upload, or the file it made
+            if export.upload_id:
+                work.objects.abort(export.object_key, export.upload_id)
+            work.objects.remove(export.object_key)
         for chunk in source:
             writer.write(chunk)
         size = writer.complete()
     except Superseded:
         writer.abort()
         return None
+    except FileMissing as missing:
+        writer.abort()  # no retry brings the file back
+        return _fail(work, export, run_id, _file_missing(missing.key), claimed=True)
     except Exception:
         writer.abort()
         if not final_attempt:
@@ -430,8 +451,11 @@ def _source(work: ExportWork, export: Export) -> tuple[Iterable[bytes], int]:
     from pforte import archive
 
     if export.kind is ExportKind.BACKUP:
-        contact = _customer(work, export)
-        return archive.backup(contact, work.jobs.all_of_contact(export.tenant_id, contact.id), work.files)
+        # The customer and its jobs are two independent reads: made at once, they cost one round trip.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            jobs = pool.submit(work.jobs.all_of_contact, export.tenant_id, export.contact_id or "")
+            contact = _customer(work, export)
+            return archive.backup(contact, jobs.result(), work.files)
     assert export.request is not None
     current_terms = current_version(work.terms, export.tenant_id)
     return archive.accounts_csv(work.contacts, export.tenant_id, export.request, current_terms), 0
@@ -447,6 +471,15 @@ def _fail(
     except Superseded:
         return None
     return export.model_copy(update={"status": ExportStatus.FAILED, "error": problem, "run_id": run_id})
+
+
+def _file_missing(key: str) -> ExportProblem:
+    parsed = parse_file_key(key)
+    where = f"{parsed[2]} of job {parsed[1]}" if parsed else key
+    return ExportProblem(
+        code="file_missing",
+        message=f"The file {where} is no longer in storage; upload it again, then request a new backup.",
+    )
 
 
 def _customer_gone() -> ExportFailed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
 from enum import StrEnum
@@ -84,4 +85,6 @@ def safe_filename(name: str, fallback: str, max_len: int = 120) -> str:
     from pathvalidate import sanitize_filename
 
     normalized = unicodedata.normalize("NFC", name)
-    return sanitize_filename(normalized, platform="universal", max_len=max_len).strip(" .") or fallback
+    cleaned = sanitize_filename(normalized, platform="universal", max_len=max_len)
+    # What was taken out may leave runs of spaces ("Müller / Söhne"): one space each.
+    return re.sub(" {2,}", " ", cleaned).strip(" .") or fallback

@@ -68,6 +68,14 @@ class FileUpload(BaseModel):
     expires_at: Timestamp
 
 
+class FileMissing(Exception):
+    """A stored file is no longer in S3 (removed outside the API)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 def file_name(kind: FileKind, filename: str) -> str:
     """The file's path below the job's prefix: fixed for input and model, the safe name for support."""
     if kind is FileKind.INPUT:
@@ -202,6 +210,10 @@ def start_file_upload(
         for f in job.uploads.values()
         if f.kind is FileKind.SUPPORT and f.status is FileStatus.PENDING and f.requested_at > fresh
     }
+    if entry.kind is FileKind.SUPPORT:
+        # Names that differ only in case are one file on Windows and macOS: the new one replaces it.
+        same = next((name for name in sorted(supports) if name.casefold() == entry.name.casefold()), None)
+        entry = entry.model_copy(update={"name": same or entry.name})
     if entry.kind is FileKind.SUPPORT and entry.name not in supports and len(supports) >= MAX_SUPPORT_FILES:
         raise DomainError(
             ErrorCode.VALIDATION_ERROR,

@@ -335,7 +335,7 @@ class Submission(BaseModel):
         for kind in (FileKind.INPUT, FileKind.MODEL):
             if sum(1 for file in files if file.kind is kind) > 1:
                 raise ValueError(f"at most one {kind} file")
-        names = [file_name(file.kind, file.filename) for file in files]
+        names = [file_name(file.kind, file.filename).casefold() for file in files]  # one file on Windows
         if len(set(names)) != len(names):
             raise ValueError("two files would have the same name")
         return files

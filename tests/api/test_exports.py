@@ -62,6 +62,9 @@ def open_uploads(aws: LocalResources) -> list[Any]:
     return list(s3().list_multipart_uploads(Bucket=aws.physical["ExportsBucket"]).get("Uploads", []))
 
 
+BIG_PDF = PDF[:-7] + bytes(range(256)) * (70 * 1024) + b"\n%%EOF\n"  # ~17.5 MiB: two parts
+
+
 # --- the customer backup ---------------------------------------------------------------------------
 
 
@@ -136,12 +139,65 @@ def test_a_customer_without_jobs_gets_a_backup_of_the_profile(api: Api, queues: 
     assert json.loads(archive.read("user-profile.json"))["company"] is None
 
 
+def test_a_job_without_files_still_has_its_folder(api: Api, queues: QueueRunner) -> None:
+    anna = customer(api)
+    empty = job(api, anna, title="Noch leer")["id"]
+    archive = zipfile.ZipFile(io.BytesIO(download(finished(api, queues, request_backup(api, anna))).content))
+    assert sorted(archive.namelist()) == sorted(["jobs.json", "user-profile.json", f"{empty}/"])
+    assert archive.getinfo(f"{empty}/").is_dir()
+    assert json.loads(archive.read("jobs.json"))[0]["folder"] == empty
+
+
+def test_a_backup_that_fits_one_part_is_sent_in_one_put(
+    api: Api, queues: QueueRunner, aws: LocalResources
+) -> None:
+    anna = customer(api)
+    upload(api, job(api, anna)["id"], "input", "flyer.pdf", PDF)
+    queues.drain()
+    calls: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    clients.s3().meta.events.register("before-call.s3", count)
+    try:
+        export = finished(api, queues, request_backup(api, anna))
+    finally:
+        clients.s3().meta.events.unregister("before-call.s3", count)
+    assert export["status"] == "succeeded"
+    assert "PutObject" in calls
+    assert not {"CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"} & set(calls)
+    response = download(export)
+    assert response.headers["Content-Type"] == "application/zip"
+    assert "Anna Beispiel.zip" in response.headers["Content-Disposition"]
+    assert len(response.content) == export["progress"]["total_bytes"]
+
+
+def test_a_job_file_gone_from_storage_fails_the_backup_at_once_with_a_reason(
+    api: Api, queues: QueueRunner, aws: LocalResources
+) -> None:
+    anna = customer(api)
+    flyer = job(api, anna)["id"]
+    upload(api, flyer, "input", "flyer.pdf", PDF)
+    queues.drain()
+    # GIVEN the stored file was removed behind the API's back (every version of it)
+    bucket = aws.physical["JobFilesBucket"]
+    for version in s3().list_object_versions(Bucket=bucket, Prefix=f"tenants/acme/jobs/{flyer}/")["Versions"]:
+        s3().delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+    export = finished(api, queues, request_backup(api, anna))
+    assert export["status"] == "failed"
+    assert export["error"]["code"] == "file_missing"
+    assert f"input.pdf of job {flyer}" in export["error"]["message"]
+    assert exported_objects(aws) == []
+    assert open_uploads(aws) == []
+
+
 def test_a_backup_larger_than_one_part_is_uploaded_in_parts_with_progress(
     api: Api, queues: QueueRunner, aws: LocalResources
 ) -> None:
     anna = customer(api)
     flyer = job(api, anna)["id"]
-    big = PDF[:-7] + bytes(range(256)) * (70 * 1024) + b"\n%%EOF\n"  # ~17.5 MiB: two parts
+    big = BIG_PDF
     upload(api, flyer, "input", "big.pdf", big)
     queues.drain()
     parts: list[int] = []
@@ -425,24 +481,27 @@ def test_an_account_export_stays_in_its_tenant(api: Api, queues: QueueRunner) ->
     assert api.get(f"/exports/{response.body['export_id']}").error_code == "not_found"
 
 
+@pytest.mark.parametrize(
+    ("pdf", "last_call"), [(BIG_PDF, "CompleteMultipartUpload"), (PDF, "PutObject")], ids=["parts", "one put"]
+)
 def test_a_run_that_fails_midway_leaves_no_half_object(
-    api: Api, queues: QueueRunner, aws: LocalResources
+    api: Api, queues: QueueRunner, aws: LocalResources, pdf: bytes, last_call: str
 ) -> None:
-    # A failing part upload aborts the multipart upload: no parts linger, no object appears.
+    # A failing upload is discarded: no parts linger, no object appears.
     anna = customer(api)
     flyer = job(api, anna)["id"]
-    upload(api, flyer, "input", "a.pdf", PDF)
+    upload(api, flyer, "input", "a.pdf", pdf)
     queues.drain()
 
     def refuse(**_: Any) -> None:
         raise ConnectionError("network down")
 
-    clients.s3().meta.events.register("before-call.s3.CompleteMultipartUpload", refuse)
+    clients.s3().meta.events.register(f"before-call.s3.{last_call}", refuse)
     try:
         export_id = request_backup(api, anna)
         queues.drain()
     finally:
-        clients.s3().meta.events.unregister("before-call.s3.CompleteMultipartUpload", refuse)
+        clients.s3().meta.events.unregister(f"before-call.s3.{last_call}", refuse)
     assert api.get(f"/exports/{export_id}").body["status"] in ("running", "pending")
     assert open_uploads(aws) == []
     assert exported_objects(aws) == []

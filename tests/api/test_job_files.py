@@ -184,6 +184,19 @@ def test_a_newer_upload_replaces_the_file(api: Api, queues: QueueRunner) -> None
     assert (entry["filename"], entry["size"], entry["status"]) == ("second.pdf", len(second), "stored")
 
 
+def test_a_support_file_whose_name_differs_only_in_case_replaces_the_stored_one(
+    api: Api, queues: QueueRunner
+) -> None:
+    job_id = job(api, contact(api))["id"]
+    upload(api, job_id, "support", "NOTES.TXT", b"first")
+    queues.drain()
+    upload(api, job_id, "support", "notes.txt", b"second")
+    queues.drain()
+    files = files_of(api, job_id)
+    assert list(files) == ["support/NOTES.TXT"]  # one file, as Windows and macOS would keep it
+    assert (files["support/NOTES.TXT"]["filename"], files["support/NOTES.TXT"]["size"]) == ("notes.txt", 6)
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [

@@ -82,6 +82,7 @@ def test_formula_cells_get_one_apostrophe(value: str, cell: str) -> None:
         ("   ", "customer"),
         ("Zoë Ünal", "Zoë Ünal"),
         ("x" * 300, "x" * 120),
+        ("Jürgen Müller / Söhne 🎉", "Jürgen Müller Söhne 🎉"),
     ],
 )
 def test_file_names_are_safe_everywhere(name: str, safe: str) -> None:
@@ -92,6 +93,19 @@ def test_the_download_name_is_given_in_ascii_and_exactly() -> None:
     header = content_disposition('Zoë "Ü" Ünal.zip')
     assert header.startswith('attachment; filename="Zoe U Unal.zip"')
     assert "filename*=UTF-8''Zo%C3%AB%20%22%C3%9C%22%20%C3%9Cnal.zip" in header
+
+
+@pytest.mark.parametrize(
+    ("name", "ascii_name"),
+    [
+        ("Jürgen Müller Söhne 🎉.zip", "Jurgen Muller Sohne.zip"),  # no space left before the extension
+        ("🎉🎉.zip", "download.zip"),
+        ("Straße.csv", "Strasse.csv"),
+        ("no extension", "no extension"),
+    ],
+)
+def test_the_ascii_download_name_keeps_a_clean_stem_and_the_extension(name: str, ascii_name: str) -> None:
+    assert content_disposition(name).startswith(f'attachment; filename="{ascii_name}";')
 
 
 def _export(kind: ExportKind = ExportKind.BACKUP, **more: Any) -> Export:
@@ -271,16 +285,25 @@ class FakeObjects:
     def __init__(self) -> None:
         self.stored: dict[str, bytes] = {}
         self.aborted: list[str] = []
+        self.removed: list[str] = []
+        self.sizes: list[int | None] = []
 
     def open_writer(
-        self, key: str, content_type: str, download_name: str, on_part: Callable[[int], None]
+        self,
+        key: str,
+        content_type: str,
+        download_name: str,
+        on_part: Callable[[int], None],
+        size: int | None = None,
     ) -> FakeWriter:
+        self.sizes.append(size)
         return FakeWriter(self, key, on_part)
 
     def abort(self, key: str, upload_id: str) -> None:
         self.aborted.append(key)
 
     def remove(self, key: str) -> None:
+        self.removed.append(key)
         self.stored.pop(key, None)
 
     def download_url(self, key: str, download_name: str, seconds: int) -> str:
@@ -394,4 +417,5 @@ def test_an_interrupted_runs_upload_is_discarded_before_the_next_run() -> None:
     assert done is not None
     assert done.status is ExportStatus.SUCCEEDED
     assert objects.aborted == ["old/key.zip"]
+    assert objects.removed == ["old/key.zip"]  # had it completed, its file goes too
     assert list(objects.stored) == [done.object_key]

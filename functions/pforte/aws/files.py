@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from pforte.aws.uploads import S3Uploads
-from pforte.jobfiles import StoredObject
+from pforte.jobfiles import FileMissing, StoredObject
 from pforte.jobs import files_prefix
 
 if TYPE_CHECKING:
@@ -75,7 +75,12 @@ class S3JobFiles:
 
     def chunks(self, key: str, version_id: str | None) -> Iterator[bytes]:
         """The object's bytes in chunks of at most 1 MiB, read as they are consumed."""
-        body = self._client.get_object(Bucket=self._bucket, Key=key, **_version(version_id))["Body"]
+        try:
+            body = self._client.get_object(Bucket=self._bucket, Key=key, **_version(version_id))["Body"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _MISSING:
+                raise FileMissing(key) from None
+            raise
         try:
             yield from body.iter_chunks(READ_CHUNK_BYTES)
         finally:
