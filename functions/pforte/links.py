@@ -20,7 +20,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+)
 
 from pforte.clock import new_id, utcnow
 from pforte.contacts import Contact, ContactCreate, ContactRepository, get_contact, new_contact
@@ -29,6 +37,7 @@ from pforte.fields import EmailAddress, Language, Name, Timestamp, email_key
 from pforte.identity import Actor, is_tenant_id, require_admin
 from pforte.jobfiles import (
     MAX_FILE_BYTES,
+    MAX_SUPPORT_FILES,
     UPLOAD_LINK_SECONDS,
     FileStorage,
     FileUpload,
@@ -81,6 +90,13 @@ class GenericLinkSettings(BaseModel):
     max_jobs_per_day: Annotated[StrictInt, Field(ge=1, le=MAX_JOBS_PER_DAY_LIMIT)]
     max_job_bytes: Annotated[StrictInt, Field(ge=1, le=MAX_FILE_BYTES)]
     max_daily_bytes: Annotated[StrictInt, Field(ge=1, le=MAX_DAILY_BYTES_LIMIT)]
+
+    @field_validator("max_daily_bytes")
+    @classmethod
+    def _a_job_fits_a_day(cls, value: int, info: ValidationInfo) -> int:
+        if value < info.data.get("max_job_bytes", 0):
+            raise ValueError("must be at least max_job_bytes, or no job that large could ever pass")
+        return value
 
     @field_validator("expires_at")
     @classmethod
@@ -316,7 +332,7 @@ def history(links: LinkRepository, tenant_id: str, today: date) -> UsageHistory:
 
 # --- submissions through the generic link ---------------------------------------------------------
 
-MAX_SUBMISSION_FILES = 10
+MAX_SUBMISSION_FILES = 2 + MAX_SUPPORT_FILES  # an input, a model and the support files of a job
 
 
 class Submission(BaseModel):
@@ -335,6 +351,8 @@ class Submission(BaseModel):
         for kind in (FileKind.INPUT, FileKind.MODEL):
             if sum(1 for file in files if file.kind is kind) > 1:
                 raise ValueError(f"at most one {kind} file")
+        if sum(1 for file in files if file.kind is FileKind.SUPPORT) > MAX_SUPPORT_FILES:
+            raise ValueError(f"at most {MAX_SUPPORT_FILES} support files")
         names = [file_name(file.kind, file.filename).casefold() for file in files]  # one file on Windows
         if len(set(names)) != len(names):
             raise ValueError("two files would have the same name")

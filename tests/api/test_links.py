@@ -130,6 +130,7 @@ def test_staff_set_expiry_and_limits_and_the_url_stays(api: Api) -> None:
         {"max_jobs_per_day": "5"},
         {"max_job_bytes": 6 * 1024**3},
         {"max_daily_bytes": -1},
+        {"max_daily_bytes": MIB - 1},  # below max_job_bytes: a job that large could never pass
         {"colour": "red"},
     ],
 )
@@ -314,6 +315,14 @@ def test_unknown_or_forged_tokens_are_410(api: Api, token: str) -> None:
     assert (refused.status, refused.error_code) == (410, "link_expired")
 
 
+def test_a_submission_takes_an_input_a_model_and_twenty_support_files(api: Api) -> None:
+    body = submission(sizes=(1,) * 21)
+    body["files"].append({"kind": "model", "filename": "model.json", "size": 1})
+    accepted = submit(api, token_of(generic(api)), body)
+    assert accepted.status == 201, accepted.text
+    assert len(accepted.body["uploads"]) == 22
+
+
 def test_another_tenants_token_cannot_be_bent_to_this_tenant(api: Api) -> None:
     theirs = token_of(generic(api.as_("globex")))
     forged = "acme." + theirs.split(".", 1)[1]
@@ -329,6 +338,15 @@ def test_another_tenants_token_cannot_be_bent_to_this_tenant(api: Api) -> None:
         {**submission(), "files": [{"kind": "input", "filename": "a.pdf", "size": 1}] * 2},
         {**submission(), "files": [{"kind": "input", "filename": "a.pdf", "size": 0}]},
         {**submission(), "tenant": "globex"},
+        submission(sizes=(1,) * 22),  # an input and 21 support files: a job takes 20
+        {
+            **submission(),
+            "files": [
+                {"kind": "input", "filename": "a.pdf", "size": 1},
+                {"kind": "support", "filename": "Logo.PNG", "size": 1},
+                {"kind": "support", "filename": "logo.png", "size": 1},  # one file on Windows
+            ],
+        },
     ],
 )
 def test_bad_submissions_are_a_422(api: Api, body: dict[str, Any]) -> None:
