@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +22,14 @@ from pforte.contacts import Contact, ContactRepository, ContactStatus, get_conta
 from pforte.errors import DomainError, ErrorCode, FieldError
 from pforte.fields import Timestamp
 from pforte.identity import Actor, Role, is_tenant_id
-from pforte.lifecycle import LoginIdentities, WeakPassword, invalid_transition, weak_password, with_status
+from pforte.lifecycle import (
+    LoginIdentities,
+    WeakPassword,
+    check_password,
+    invalid_transition,
+    weak_password,
+    with_status,
+)
 from pforte.mail import Mailer, OutgoingMail, activation_mail
 from pforte.tenants import Tenant, TenantRepository, get_tenant
 
@@ -54,14 +62,29 @@ class ActivationToken:
         return cls(tenant_id, secret)
 
 
+class LinkPurpose(StrEnum):
+    """Why a link was sent, which decides its mail and whether using it needs a password."""
+
+    INVITATION = "invitation"  # staff asked: the customer chooses the password
+    REGISTRATION = "registration"  # a new address registered itself: the link confirms that password
+    # An address the tenant knew registered itself: the mailbox's owner chooses the password, so
+    # that nobody gets into an account with its data by typing its address.
+    REGISTRATION_OF_KNOWN_ADDRESS = "registration_of_known_address"
+
+
 @dataclass(frozen=True)
 class IssuedLink:
-    """What the store knows of a link: whose it is and until when it works."""
+    """What the store knows of a link: whose it is, until when it works, and why it was sent."""
 
     tenant_id: str
     contact_id: str
     digest: str
     expires_at: datetime
+    purpose: LinkPurpose = LinkPurpose.INVITATION
+
+    @property
+    def needs_password(self) -> bool:
+        return self.purpose is not LinkPurpose.REGISTRATION
 
 
 class ActivationRepository(Protocol):
@@ -134,15 +157,24 @@ def request_activation(
 
 
 def send_activation(
-    tenant: Tenant, activations: ActivationRepository, mailer: Mailer, contact: Contact
+    tenant: Tenant,
+    activations: ActivationRepository,
+    mailer: Mailer,
+    contact: Contact,
+    purpose: LinkPurpose = LinkPurpose.INVITATION,
 ) -> ActivationRequested:
     """Issue a new activation link for the contact (replacing an older one) and mail it."""
     now = utcnow()
     token = ActivationToken.new(tenant.id)
-    link = IssuedLink(tenant.id, contact.id, token.digest, now + timedelta(days=tenant.activation_link_days))
+    expires_at = now + timedelta(days=tenant.activation_link_days)
+    link = IssuedLink(tenant.id, contact.id, token.digest, expires_at, purpose)
     activations.issue(contact, link)
     mail = activation_mail(
-        tenant, contact, f"{tenant.portal_base_url}/activate?token={token}", link.expires_at
+        tenant,
+        contact,
+        f"{tenant.portal_base_url}/activate?token={token}",
+        link.expires_at,
+        registered=purpose is not LinkPurpose.INVITATION,
     )
     message_id = mailer.send(mail)
     invited = contact.model_copy(
@@ -179,20 +211,26 @@ def activate(
     ):
         attempts.record_failure(source)
         raise token_invalid()
-    if contact.status is ContactStatus.INACTIVE:
-        logins.confirm_and_enable(contact)  # registered already, with a password of its own
-    else:
-        if not request.password:
-            raise DomainError(
-                ErrorCode.VALIDATION_ERROR,
-                "Choose a password to activate the account.",
-                [FieldError("password", "Field required")],
-            )
+    if request.password:
+        check_password(request.password)  # before anything is made; the link stays usable
         try:
+            # A new identity, or the registered one with the password chosen now: the password
+            # the customer sets last is the one that works.
             logins.create(contact, request.password)
         except WeakPassword as error:
-            logins.delete(contact)  # nothing half-made stays behind; the link stays usable
+            if contact.status is ContactStatus.NOT_REGISTERED:
+                logins.delete(contact)  # nothing half-made stays behind
             raise weak_password(error) from None
+        if contact.status is ContactStatus.INACTIVE:
+            logins.confirm_and_enable(contact)
+    elif link.needs_password or contact.status is not ContactStatus.INACTIVE:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR,
+            "Choose a password to activate the account.",
+            [FieldError("password", "Field required")],
+        )
+    else:
+        logins.confirm_and_enable(contact)  # registered with a password of its own
     if not activations.consume(link, with_status(contact, ContactStatus.ACTIVE), previous=contact):
         # The link was used or replaced meanwhile: the login made for it must not outlive it.
         if contact.status is ContactStatus.NOT_REGISTERED:

@@ -7,6 +7,7 @@ repeating it repairs the pair.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Protocol
@@ -80,6 +81,24 @@ def invalid_transition(contact: Contact, action: str) -> DomainError:
         f"A contact in status {contact.status} cannot {_REFUSED[action]}.",
         [FieldError("status", str(contact.status))],
     )
+
+
+# Lower case, upper case, a digit: the customer pool's password policy in template.yaml.
+_STRONG = (re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"[0-9]"))
+MIN_PASSWORD_LENGTH = 10
+
+
+def check_password(password: str) -> None:
+    """The customer pool's rules, checked before anything is looked up or made, so that the answer
+    to a weak password does not depend on the address and nothing is left half-made."""
+    if len(password) < MIN_PASSWORD_LENGTH or not all(rule.search(password) for rule in _STRONG):
+        raise weak_password(WeakPassword(PASSWORD_RULES))
+    if password != password.strip():
+        raise DomainError(
+            ErrorCode.WEAK_PASSWORD,
+            "The password is too weak.",
+            [FieldError("password", "No spaces at the start or end.")],
+        )
 
 
 def weak_password(error: WeakPassword) -> DomainError:

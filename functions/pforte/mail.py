@@ -83,9 +83,56 @@ _ACTIVATION: dict[Language, _Wording] = {
 }
 
 
-def activation_mail(tenant: Tenant, contact: Contact, link: str, expires_at: datetime) -> OutgoingMail:
-    """The activation mail in the contact's language, times in the tenant's time zone."""
-    wording = _ACTIVATION[contact.language]
+REGISTRATION = "registration"
+
+_REGISTRATION: dict[Language, _Wording] = {
+    Language.DE: _Wording(
+        subject="Bestätigen Sie Ihre Registrierung bei $tenant",
+        text=(
+            "Guten Tag $name,\n\n"
+            "mit dieser Adresse wurde ein Konto im Kundenportal von $tenant registriert. Waren Sie das,\n"
+            "bestätigen und aktivieren Sie das Konto über diesen Link:\n\n$link\n\n"
+            "Der Link gilt bis $expires und nur einmal. Haben Sie sich nicht registriert, ignorieren Sie\n"
+            "diese Nachricht: Ohne den Link geschieht nichts.\n\nIhr Team von $tenant\n"
+        ),
+        html=(
+            "<p>Guten Tag $name,</p>"
+            "<p>mit dieser Adresse wurde ein Konto im Kundenportal von $tenant registriert. Waren Sie das, "
+            "bestätigen und aktivieren Sie das Konto über diesen Link:</p>"
+            '<p><a href="$link">Registrierung bestätigen</a></p>'
+            "<p>Der Link gilt bis $expires und nur einmal. Haben Sie sich nicht registriert, ignorieren Sie "
+            "diese Nachricht: Ohne den Link geschieht nichts.</p><p>Ihr Team von $tenant</p>"
+        ),
+        expiry_format="%d.%m.%Y, %H:%M Uhr",
+    ),
+    Language.EN: _Wording(
+        subject="Confirm your registration with $tenant",
+        text=(
+            "Hello $name,\n\n"
+            "an account on $tenant's customer portal was registered with this address. If that was you,\n"
+            "confirm and activate the account with this link:\n\n$link\n\n"
+            "The link is valid until $expires and works once. If you did not register, ignore this\n"
+            "message: nothing happens without the link.\n\nYour team at $tenant\n"
+        ),
+        html=(
+            "<p>Hello $name,</p>"
+            "<p>an account on $tenant's customer portal was registered with this address. If that was you, "
+            "confirm and activate the account with this link:</p>"
+            '<p><a href="$link">Confirm your registration</a></p>'
+            "<p>The link is valid until $expires and works once. If you did not register, ignore this "
+            "message: nothing happens without the link.</p><p>Your team at $tenant</p>"
+        ),
+        expiry_format="%d %b %Y, %H:%M",
+    ),
+}
+
+
+def activation_mail(
+    tenant: Tenant, contact: Contact, link: str, expires_at: datetime, *, registered: bool = False
+) -> OutgoingMail:
+    """The activation mail in the contact's language, times in the tenant's time zone: an
+    invitation from the tenant, or the confirmation of a registration the customer made."""
+    wording = (_REGISTRATION if registered else _ACTIVATION)[contact.language]
     local = expires_at.astimezone(ZoneInfo(tenant.time_zone))
     values = {
         "tenant": tenant.name,
@@ -93,7 +140,7 @@ def activation_mail(tenant: Tenant, contact: Contact, link: str, expires_at: dat
         "link": link,
         "expires": f"{local.strftime(wording.expiry_format)} ({tenant.time_zone})",
     }
-    return _render(ACTIVATION, wording, tenant, contact, values)
+    return _render(REGISTRATION if registered else ACTIVATION, wording, tenant, contact, values)
 
 
 def _render(

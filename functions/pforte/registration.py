@@ -8,23 +8,17 @@ whatever the address: it never tells whether the tenant knew it.
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from pforte.activation import ActivationRepository, FailedAttempts, send_activation
+from pforte.activation import ActivationRepository, FailedAttempts, LinkPurpose, send_activation
 from pforte.contacts import ContactCreate, ContactRepository, ContactStatus, EmailTaken, new_contact
-from pforte.errors import DomainError, ErrorCode, FieldError, not_found
+from pforte.errors import DomainError, ErrorCode, not_found
 from pforte.fields import EmailAddress, Name, OptionalText, email_key
 from pforte.identity import TENANT_ID_PATTERN, is_tenant_id
-from pforte.lifecycle import PASSWORD_RULES, LoginIdentities, WeakPassword, weak_password, with_status
+from pforte.lifecycle import LoginIdentities, WeakPassword, check_password, weak_password, with_status
 from pforte.links import ContactFinder
 from pforte.mail import Mailer
 from pforte.tenants import TenantRepository
-
-# Lower case, upper case, a digit: the customer pool's password policy in template.yaml.
-_STRONG = (re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"[0-9]"))
-MIN_PASSWORD_LENGTH = 10
 
 
 class Registration(BaseModel):
@@ -39,19 +33,6 @@ class Registration(BaseModel):
 
 class RegistrationReceived(BaseModel):
     message: str = "If the address can be registered, an activation mail is on its way."
-
-
-def check_password(password: str) -> None:
-    """The customer pool's rules, checked before anything is looked up, so that the answer to a
-    weak password does not depend on the address."""
-    if len(password) < MIN_PASSWORD_LENGTH or not all(rule.search(password) for rule in _STRONG):
-        raise weak_password(WeakPassword(PASSWORD_RULES))
-    if password != password.strip():
-        raise DomainError(
-            ErrorCode.WEAK_PASSWORD,
-            "The password is too weak.",
-            [FieldError("password", "No spaces at the start or end.")],
-        )
 
 
 def register(
@@ -77,6 +58,9 @@ def register(
     check_password(request.password)
     attempts.record_failure(source)  # every registration counts: each one sends a mail
     contact = finder.by_email(tenant.id, email_key(request.email))
+    # A known address may hold the tenant's data (jobs): whoever owns the mailbox chooses the
+    # password when activating, not whoever typed the address here.
+    purpose = LinkPurpose.REGISTRATION if contact is None else LinkPurpose.REGISTRATION_OF_KNOWN_ADDRESS
     if contact is None:
         data = ContactCreate(name=request.name, email=request.email, company=request.company)
         fresh = new_contact(tenant.id, data, tenant.default_language)
@@ -95,5 +79,5 @@ def register(
         inactive = with_status(contact, ContactStatus.INACTIVE)
         contacts.replace(inactive, previous=contact)
         contact = inactive
-    send_activation(tenant, activations, mailer, contact)
+    send_activation(tenant, activations, mailer, contact, purpose)
     return RegistrationReceived()

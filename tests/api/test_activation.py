@@ -139,12 +139,19 @@ def test_a_weak_password_is_refused_and_the_link_stays_usable(api: Api, logins: 
     assert logins.state("acme", contact_id) == AGREEING_IDENTITY["active"]
 
 
-def test_a_self_registered_contact_is_confirmed_and_keeps_its_password(api: Api, logins: Logins) -> None:
-    contact_id = contact_in(api, "inactive")
-    token = invite(api, contact_id)
-    response = activate(api, token, password=None)
-    assert response.status == 200
+def test_a_staff_invitation_of_a_self_registered_contact_sets_the_password_chosen_then(
+    api: Api, logins: Logins
+) -> None:
+    contact_id = contact_in(api, "inactive")  # registered with "Passw0rd-long"
+    token = invite(api, contact_id)  # the invitation mail asks the customer to choose a password
+    assert activate(api, token, password=None).status == 422
+    weak = activate(api, token, password="weak")
+    assert (weak.status, weak.error_code) == (422, "weak_password")
+    assert logins.state("acme", contact_id) == AGREEING_IDENTITY["inactive"]  # nothing changed
+    assert activate(api, token, password="Chosen-Now-2026").status == 200
     assert logins.state("acme", contact_id) == AGREEING_IDENTITY["active"]
+    assert logins.signs_in("acme", contact_id, "Chosen-Now-2026")
+    assert not logins.signs_in("acme", contact_id, "Passw0rd-long")
 
 
 def test_ten_failures_from_one_address_block_it_for_15_minutes(

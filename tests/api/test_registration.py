@@ -57,6 +57,7 @@ def test_a_new_customer_registers_and_the_mailed_link_activates_the_account(api:
     assert activated.status == 200, activated.text
     assert api.get(f"/contacts/{contact['id']}").body["status"] == "active"
     assert logins.state("acme", contact["id"]) == ("CONFIRMED", True)
+    assert logins.signs_in("acme", contact["id"], PASSWORD)  # the link confirmed the password given
 
 
 def test_a_known_contact_moves_to_inactive_and_the_answer_is_the_same(api: Api, logins: Logins) -> None:
@@ -68,6 +69,49 @@ def test_a_known_contact_moves_to_inactive_and_the_answer_is_the_same(api: Api, 
     assert api.get(f"/contacts/{known}").body["name"] == "Anna"  # staff's data stays
     assert logins.state("acme", known) == ("UNCONFIRMED", True)
     assert len(sent_mail("known@example.com")) == 1
+
+
+def test_registering_a_known_address_lets_only_the_mailbox_owner_choose_the_password(
+    api: Api, logins: Logins
+) -> None:
+    # GIVEN a contact the tenant knew (its jobs came through the generic link, say), and a
+    # stranger who registers its address with a password of their own
+    known = contact_in(api, "not_registered", "known@example.com")
+    assert register(api, email="known@example.com", password="Strangers-Pass-2026").status == 202
+    mail = sent_mail("known@example.com")[-1]
+    assert mail["subject"].startswith("Bestätigen Sie Ihre Registrierung")
+    assert "ignorieren Sie" in mail["text"]
+    token = token_from_mail("known@example.com")
+    # WHEN the owner follows the link, a password is asked for
+    missing = activate(api, token, password=None)
+    assert (missing.status, missing.body["error"]["details"][0]["field"]) == (422, "password")
+    assert activate(api, token, password="Owners-Pass-2026").status == 200
+    # THEN the owner's password works and the stranger's does not
+    assert logins.signs_in("acme", known, "Owners-Pass-2026")
+    assert not logins.signs_in("acme", known, "Strangers-Pass-2026")
+
+
+def test_registering_twice_mails_a_link_on_which_the_newest_password_is_chosen(
+    api: Api, logins: Logins
+) -> None:
+    assert register(api, password="First-Password-2026").status == 202
+    contact_id = contact_of(api, "neu@example.com")["id"]
+    assert register(api, password="Second-Password-2026").status == 202
+    token = token_from_mail("neu@example.com")
+    assert activate(api, token, password=None).status == 422  # which password? the customer says
+    assert activate(api, token, password="Third-Password-2026").status == 200
+    assert logins.signs_in("acme", contact_id, "Third-Password-2026")
+    assert not logins.signs_in("acme", contact_id, "First-Password-2026")
+
+
+def test_a_password_given_on_activation_replaces_the_registered_one(api: Api, logins: Logins) -> None:
+    assert register(api).status == 202
+    contact_id = contact_of(api, "neu@example.com")["id"]
+    token = token_from_mail("neu@example.com")
+    assert activate(api, token, password="tooweak").error_code == "weak_password"
+    assert activate(api, token, password="Changed-My-Mind-2026").status == 200
+    assert logins.signs_in("acme", contact_id, "Changed-My-Mind-2026")
+    assert not logins.signs_in("acme", contact_id, PASSWORD)
 
 
 @pytest.mark.parametrize("status", ["active", "deactivated"])

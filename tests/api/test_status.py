@@ -23,6 +23,20 @@ class Logins:
     def __init__(self, resources: LocalResources) -> None:
         self._client = boto3.client("cognito-idp", region_name="eu-central-1")
         self._pool = resources.pools["CustomerUserPool"]
+        self._app_client = resources.clients["CustomerUserPool"]
+
+    def signs_in(self, tenant_id: str, contact_id: str, password: str) -> bool:
+        """Whether the identity signs in with this password."""
+        try:
+            self._client.admin_initiate_auth(
+                UserPoolId=self._pool,
+                ClientId=self._app_client,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": f"{tenant_id}.{contact_id}", "PASSWORD": password},
+            )
+        except self._client.exceptions.NotAuthorizedException:
+            return False
+        return True
 
     def state(self, tenant_id: str, contact_id: str) -> tuple[str, bool] | None:
         try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from pforte.activation import ATTEMPT_WINDOW, MAX_FAILED_ATTEMPTS, IssuedLink
+from pforte.activation import ATTEMPT_WINDOW, MAX_FAILED_ATTEMPTS, IssuedLink, LinkPurpose
 from pforte.clock import iso, new_id, utcnow
 from pforte.contacts import Contact
 from pforte.mail import OutgoingMail
@@ -44,6 +44,7 @@ class DynamoActivationRepository(DynamoTable):
                             "entity": "activation_token",
                             "contact_id": link.contact_id,
                             "expires_at": iso(link.expires_at),
+                            "purpose": link.purpose.value,
                             keys.TTL: _epoch(link.expires_at),
                         }
                     ),
@@ -77,7 +78,11 @@ class DynamoActivationRepository(DynamoTable):
         if not pointer or from_item(pointer).get("digest") != digest:
             return None  # replaced by a newer link
         return IssuedLink(
-            tenant_id, values["contact_id"], digest, datetime.fromisoformat(values["expires_at"])
+            tenant_id,
+            values["contact_id"],
+            digest,
+            datetime.fromisoformat(values["expires_at"]),
+            LinkPurpose(values.get("purpose", LinkPurpose.INVITATION)),
         )
 
     def consume(self, link: IssuedLink, contact: Contact, previous: Contact) -> bool:
