@@ -8,21 +8,26 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pforte import terms
-from pforte.api import Contacts, CurrentCustomer, TermsOfUse, create_app, prepare_event
+from pforte.api import Contacts, CurrentCustomer, TermsOfUse, TermsStorage, create_app, prepare_event
 from pforte.contacts import ContactOut
-from pforte.errors import not_found
 from pforte.observability import MetricUnit, instrumented, metrics
-from pforte.terms import TermsAccepted
+from pforte.terms import TermsAccepted, TermsOut
 
 app = create_app()
 
 
 @app.get("/me", summary="The signed-in customer's own profile and status", tags=["me"])
 def get_me(customer: CurrentCustomer, contacts: Contacts, repository: TermsOfUse) -> ContactOut:
-    contact = contacts.get(customer.tenant_id, customer.contact_id)
-    if contact is None or contact.deleting:
-        raise not_found("Contact")
+    contact = terms.signed_in_contact(contacts, customer)
     return ContactOut.of(contact, terms.current_version(repository, customer.tenant_id))
+
+
+@app.get("/me/terms", summary="The current terms of use to read before accepting them", tags=["me"])
+def get_terms(
+    customer: CurrentCustomer, contacts: Contacts, repository: TermsOfUse, storage: TermsStorage
+) -> TermsOut:
+    terms.signed_in_contact(contacts, customer)
+    return terms.get_terms(repository, storage, customer.tenant_id)
 
 
 @app.post("/me/terms-acceptance", summary="Accept the current terms of use", tags=["me"])

@@ -13,9 +13,9 @@ from typing import Annotated, Protocol
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from pforte.clock import new_id, utcnow
-from pforte.contacts import ContactRepository, StaleContact
-from pforte.errors import not_found
-from pforte.fields import Timestamp
+from pforte.contacts import Contact, ContactRepository, ContactStatus, StaleContact
+from pforte.errors import forbidden, not_found
+from pforte.fields import Timestamp, safe_filename
 from pforte.identity import Actor, Customer, require_admin
 from pforte.jobfiles import FileStorage, FileUpload, FileUploadRequest, check_content, sign_upload
 from pforte.jobs import FileKind, FileProblem, FileStatus, JobFile
@@ -95,9 +95,10 @@ def start_terms_upload(
     upload = JobFile(
         name=f"{version}.pdf",
         kind=FileKind.INPUT,  # a PDF, checked as one
-        filename=FileUploadRequest(
-            kind=FileKind.INPUT, filename=request.filename, size=request.size
-        ).filename,
+        # A name every file system takes: it is the download's name.
+        filename=_download_name(
+            FileUploadRequest(kind=FileKind.INPUT, filename=request.filename, size=request.size).filename
+        ),
         size=request.size,
         upload_id=version,
         requested_at=utcnow(),
@@ -105,6 +106,11 @@ def start_terms_upload(
     terms.admit(actor.tenant_id, upload)
     form = sign_upload(storage, terms_key(actor.tenant_id, version), upload)
     return form.model_copy(update={"name": "terms.pdf"})
+
+
+def _download_name(filename: str) -> str:
+    stem = filename[:-4] if filename.lower().endswith(".pdf") else filename
+    return safe_filename(stem, "terms", max_len=200) + ".pdf"
 
 
 def get_terms(terms: TermsRepository, storage: TermsFiles, tenant_id: str) -> TermsOut:
@@ -182,15 +188,25 @@ def receive_terms(
     return "stored" if terms.settle(tenant_id, settled, current) else "ignored"
 
 
+def signed_in_contact(contacts: ContactRepository, customer: Customer) -> Contact:
+    """The signed-in customer's contact, while the account is active. A token stays valid for up
+    to an hour after the account was deactivated (Cognito cannot revoke an ID token): the
+    contact's status decides, not the token."""
+    contact = contacts.get(customer.tenant_id, customer.contact_id)
+    if contact is None or contact.deleting:
+        raise not_found("Contact")
+    if contact.status is not ContactStatus.ACTIVE:
+        raise forbidden("This account is not active.")
+    return contact
+
+
 def accept_terms(terms: TermsRepository, contacts: ContactRepository, customer: Customer) -> TermsAccepted:
     """The signed-in customer accepts the tenant's current terms."""
     version = current_version(terms, customer.tenant_id)
     if version is None:
         raise not_found("Terms")
     for _ in range(3):
-        contact = contacts.get(customer.tenant_id, customer.contact_id)
-        if contact is None or contact.deleting:
-            raise not_found("Contact")
+        contact = signed_in_contact(contacts, customer)
         now = utcnow()
         accepted = contact.model_copy(
             update={

@@ -88,3 +88,33 @@ def test_staff_and_customer_tokens_stay_on_their_own_routes(api: Api) -> None:
     assert api.anonymous().get("/me").status == 401
     assert api.as_customer("01JAAAAAAAAAAAAAAAAAAAAAAA").get("/me").error_code == "not_found"
     assert api.as_customer(anna, "globex").get("/me").error_code == "not_found"
+
+
+def test_a_customer_reads_the_terms_before_accepting_them(api: Api, queues: QueueRunner) -> None:
+    customer = api.as_customer(contact_in(api, "active", "anna@example.com"))
+    assert customer.get("/me/terms").error_code == "not_found"  # none yet
+    upload_terms(api, queues)
+    terms = customer.get("/me/terms")
+    assert terms.status == 200, terms.text
+    assert terms.body["version"] == api.get("/terms").body["version"]
+    assert requests.get(terms.body["download_url"], timeout=10).content == PDF
+
+
+def test_a_deactivated_customers_token_no_longer_reaches_the_account(api: Api, queues: QueueRunner) -> None:
+    upload_terms(api, queues)
+    anna = contact_in(api, "active", "anna@example.com")
+    customer = api.as_customer(anna)  # a token issued while the account was active
+    assert customer.get("/me").status == 200
+    assert api.post(f"/contacts/{anna}/deactivate").status == 200
+    for method, path in (("GET", "/me"), ("GET", "/me/terms"), ("POST", "/me/terms-acceptance")):
+        refused = customer.request(method, path)
+        assert (refused.status, refused.error_code) == (403, "forbidden"), path
+    assert api.get(f"/contacts/{anna}").body["terms_accepted_at"] is None
+
+
+def test_the_terms_file_name_is_made_safe_for_downloads(api: Api, queues: QueueRunner) -> None:
+    upload_terms(api, queues, filename='../AGB/Nutzungsbedingungen Ü "2027".pdf')
+    current = api.get("/terms").body
+    assert current["filename"] == "AGBNutzungsbedingungen Ü 2027.pdf"
+    disposition = requests.get(current["download_url"], timeout=10).headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="AGBNutzungsbedingungen U 2027.pdf"')
