@@ -56,6 +56,21 @@ class TermsOut(BaseModel):
     expires_at: Timestamp = Field(description="When the download link stops working")
 
 
+class TermsUpload(FileUpload):
+    version: str = Field(description="Follow `GET /terms/uploads/{version}` to see it checked")
+
+
+class TermsUploadOut(BaseModel):
+    """An upload of new terms: pending until it arrives, then current (stored) or rejected, and why."""
+
+    version: str
+    filename: str
+    size: int
+    status: FileStatus
+    problem: FileProblem | None = None
+    requested_at: Timestamp
+
+
 class TermsAccepted(BaseModel):
     version: str
     accepted_at: Timestamp
@@ -88,7 +103,7 @@ class TermsFiles(FileStorage, Protocol):
 
 def start_terms_upload(
     terms: TermsRepository, storage: FileStorage, actor: Actor, request: TermsUploadRequest
-) -> FileUpload:
+) -> TermsUpload:
     """New terms (admins only): a presigned upload; they become current once checked as a PDF."""
     require_admin(actor)
     version = new_id()
@@ -105,7 +120,22 @@ def start_terms_upload(
     )
     terms.admit(actor.tenant_id, upload)
     form = sign_upload(storage, terms_key(actor.tenant_id, version), upload)
-    return form.model_copy(update={"name": "terms.pdf"})
+    return TermsUpload(**{**form.model_dump(), "name": "terms.pdf", "version": version})
+
+
+def get_terms_upload(terms: TermsRepository, tenant_id: str, version: str) -> TermsUploadOut:
+    """How an upload of new terms went: it becomes current once it arrived as a PDF."""
+    upload = terms.get(tenant_id).uploads.get(version)
+    if upload is None:
+        raise not_found("Terms upload")
+    return TermsUploadOut(
+        version=version,
+        filename=upload.filename,
+        size=upload.size,
+        status=upload.status,
+        problem=upload.problem,
+        requested_at=upload.requested_at,
+    )
 
 
 def _download_name(filename: str) -> str:

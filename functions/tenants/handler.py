@@ -10,10 +10,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pforte import tenants as service
 from pforte import terms
 from pforte.api import CurrentActor, Tenants, TermsOfUse, TermsStorage, create_app, created, prepare_event
-from pforte.jobfiles import FileUpload
 from pforte.observability import instrumented
 from pforte.tenants import TenantOut, TenantPatch
-from pforte.terms import TermsOut, TermsUploadRequest
+from pforte.terms import TermsOut, TermsUpload, TermsUploadOut, TermsUploadRequest
 
 app = create_app()
 
@@ -40,8 +39,18 @@ def update_tenant(actor: CurrentActor, tenants: Tenants, patch: TenantPatch) -> 
 )
 def start_terms_upload(
     actor: CurrentActor, repository: TermsOfUse, storage: TermsStorage, request: TermsUploadRequest
-) -> Response[FileUpload]:
-    return created(terms.start_terms_upload(repository, storage, actor, request), "/terms")
+) -> Response[TermsUpload]:
+    upload = terms.start_terms_upload(repository, storage, actor, request)
+    return created(upload, f"/terms/uploads/{upload.version}")
+
+
+@app.get(
+    "/terms/uploads/<version>",
+    summary="How an upload of new terms went: pending, stored (now current) or rejected and why",
+    tags=["terms"],
+)
+def get_terms_upload(actor: CurrentActor, repository: TermsOfUse, version: str) -> TermsUploadOut:
+    return terms.get_terms_upload(repository, actor.tenant_id, version)
 
 
 @app.get("/terms", summary="The current terms of use and a download link", tags=["terms"])

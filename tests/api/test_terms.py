@@ -118,3 +118,17 @@ def test_the_terms_file_name_is_made_safe_for_downloads(api: Api, queues: QueueR
     assert current["filename"] == "AGBNutzungsbedingungen Ü 2027.pdf"
     disposition = requests.get(current["download_url"], timeout=10).headers["Content-Disposition"]
     assert disposition.startswith('attachment; filename="AGBNutzungsbedingungen U 2027.pdf"')
+
+
+def test_an_admin_follows_an_upload_of_new_terms_to_its_outcome(api: Api, queues: QueueRunner) -> None:
+    good = api.post("/terms", {"filename": "AGB.pdf", "size": len(PDF)})
+    assert good.headers["Location"] == f"/terms/uploads/{good.body['version']}"
+    assert api.get(good.headers["Location"]).body["status"] == "pending"
+    post_form(good.body, PDF, "AGB.pdf")
+    bad = upload_terms(api, queues, data=b"<html>not a pdf</html>", filename="fake.pdf")
+    assert api.get(good.headers["Location"]).body["status"] == "stored"
+    rejected = api.as_("acme", "operator").get(f"/terms/uploads/{bad['version']}").body
+    assert (rejected["status"], rejected["problem"]["code"]) == ("rejected", "not_a_pdf")
+    assert api.get("/terms").body["version"] == good.body["version"]  # the good one stays current
+    assert api.as_("globex").get(f"/terms/uploads/{bad['version']}").error_code == "not_found"
+    assert api.get("/terms/uploads/nonsense").error_code == "not_found"
