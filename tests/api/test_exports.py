@@ -200,19 +200,23 @@ def test_a_backup_larger_than_one_part_is_uploaded_in_parts_with_progress(
     big = BIG_PDF
     upload(api, flyer, "input", "big.pdf", big)
     queues.drain()
-    parts: list[int] = []
+    export_id = request_backup(api, anna)
+    seen: list[tuple[str, int, int]] = []  # what GET /exports/{id} answered before each part
 
-    def count(model: Any, **_: Any) -> None:
-        if model.name == "UploadPart":
-            parts.append(1)
+    def watch(model: Any, **_: Any) -> None:
+        body = api.get(f"/exports/{export_id}").body
+        seen.append((body["status"], body["progress"]["done_bytes"], body["progress"]["total_bytes"]))
 
-    clients.s3().meta.events.register("before-call.s3.UploadPart", count)
+    clients.s3().meta.events.register("before-call.s3.UploadPart", watch)
     try:
-        export = finished(api, queues, request_backup(api, anna))
+        export = finished(api, queues, export_id)
     finally:
-        clients.s3().meta.events.unregister("before-call.s3.UploadPart", count)
+        clients.s3().meta.events.unregister("before-call.s3.UploadPart", watch)
     assert export["status"] == "succeeded"
-    assert len(parts) == 2
+    total = export["progress"]["total_bytes"]
+    # The walk: running from the first part on, the second part after the first one's bytes.
+    assert seen == [("running", 0, total), ("running", 16 * 1024 * 1024, total)]
+    assert export["progress"]["done_bytes"] == total
     archive = zipfile.ZipFile(io.BytesIO(download(export).content))
     assert archive.read(f"{flyer}/input.pdf") == big
     assert open_uploads(aws) == []
