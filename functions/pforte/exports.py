@@ -163,9 +163,14 @@ class ExportRepository(Protocol):
 
     def get(self, tenant_id: str, export_id: str) -> Export | None: ...
 
-    def claim(self, export: Export, run: Run) -> bool:
-        """Make `run` the export's run (recording where it writes, so that a later run can clean
-        up) if the export is not finished; False if it is."""
+    def claim(self, tenant_id: str, export_id: str, run_id: str) -> Export | None:
+        """Make `run_id` the export's run (running, progress reset) if the export is there and not
+        finished, in one write; the export as it was before (what an earlier run left to clean
+        up), or None."""
+
+    def record_upload(self, export: Export, run: Run) -> None:
+        """Record the run's multipart upload and the bytes to come, so that a later run can
+        discard the upload if this one is cut off; Superseded if another run has taken over."""
 
     def progress(self, export: Export, run_id: str, done_bytes: int) -> None:
         """Superseded if another run has taken over."""
@@ -386,47 +391,48 @@ def run_export(work: ExportWork, tenant_id: str, export_id: str, *, final_attemp
     """Make the export's file, streamed into S3. Idempotent: a finished export is left alone, an
     interrupted run's upload is discarded and the file made again. A failure on the last attempt
     (or one that no attempt can mend) marks the export failed with a reason; no half file stays."""
-    export = work.exports.get(tenant_id, export_id)
-    if export is None or export.status in FINISHED:
-        return None
     run_id = new_id()
-    try:
-        source, total = _source(work, export)
-    except ExportFailed as failure:
-        return _fail(work, export, run_id, failure.problem)
-    key = object_key(export, run_id)
-    writer = work.objects.open_writer(
-        key,
-        _CONTENT_TYPES[export.kind],
-        export.filename,
-        on_part=lambda done: work.exports.progress(export, run_id, done),
-        size=total or None,
+    before = work.exports.claim(tenant_id, export_id, run_id)
+    if before is None:
+        return None  # finished already, or gone
+    export = before.model_copy(
+        update={"status": ExportStatus.RUNNING, "run_id": run_id, "progress": Progress(), "upload_id": None}
     )
+    key = object_key(export, run_id)
+    writer: ObjectWriter | None = None
     try:
-        if not work.exports.claim(export, Run(run_id, key, writer.upload_id, total)):
-            writer.abort()
-            return None
-        if export.object_key:  # left by a run that was cut off: its upload, or the file it made
-            if export.upload_id:
-                work.objects.abort(export.object_key, export.upload_id)
-            work.objects.remove(export.object_key)
+        if before.object_key and before.upload_id:  # left by a run that was cut off
+            work.objects.abort(before.object_key, before.upload_id)
+        source, total = _source(work, export)
+        writer = work.objects.open_writer(
+            key,
+            _CONTENT_TYPES[export.kind],
+            export.filename,
+            on_part=lambda done: work.exports.progress(export, run_id, done),
+            size=total or None,
+        )
+        if writer.upload_id:
+            work.exports.record_upload(export, Run(run_id, key, writer.upload_id, total))
         for chunk in source:
             writer.write(chunk)
         size = writer.complete()
     except Superseded:
-        writer.abort()
+        _discard(writer)
         return None
+    except ExportFailed as failure:
+        _discard(writer)
+        return _fail(work, export, run_id, failure.problem)
     except FileMissing as missing:
-        writer.abort()  # no retry brings the file back
-        return _fail(work, export, run_id, _file_missing(missing.key), claimed=True)
+        _discard(writer)  # no retry brings the file back
+        return _fail(work, export, run_id, _file_missing(missing.key))
     except Exception:
-        writer.abort()
+        _discard(writer)
         if not final_attempt:
             raise
         problem = ExportProblem(
             code="internal_error", message="The export could not be made; request it again."
         )
-        return _fail(work, export, run_id, problem, claimed=True)
+        return _fail(work, export, run_id, problem)
     done = Outcome(
         ExportStatus.SUCCEEDED,
         Progress(done_bytes=size, total_bytes=size),
@@ -440,10 +446,13 @@ def run_export(work: ExportWork, tenant_id: str, export_id: str, *, final_attemp
         return None
     except CustomerGone:
         work.objects.remove(key)  # the customer was deleted meanwhile: so is the backup
-        return _fail(work, export, run_id, _customer_gone().problem, claimed=True)
-    return export.model_copy(
-        update={"status": done.status, "progress": done.progress, "object_key": key, "run_id": run_id}
-    )
+        return _fail(work, export, run_id, _customer_gone().problem)
+    return export.model_copy(update={"status": done.status, "progress": done.progress, "object_key": key})
+
+
+def _discard(writer: ObjectWriter | None) -> None:
+    if writer is not None:
+        writer.abort()
 
 
 def _source(work: ExportWork, export: Export) -> tuple[Iterable[bytes], int]:
@@ -461,11 +470,7 @@ def _source(work: ExportWork, export: Export) -> tuple[Iterable[bytes], int]:
     return archive.accounts_csv(work.contacts, export.tenant_id, export.request, current_terms), 0
 
 
-def _fail(
-    work: ExportWork, export: Export, run_id: str, problem: ExportProblem, *, claimed: bool = False
-) -> Export | None:
-    if not claimed and not work.exports.claim(export, Run(run_id)):
-        return None
+def _fail(work: ExportWork, export: Export, run_id: str, problem: ExportProblem) -> Export | None:
     try:
         work.exports.finish(export, run_id, Outcome(ExportStatus.FAILED, export.progress, error=problem))
     except Superseded:

@@ -233,16 +233,19 @@ class FakeExports:
     def get(self, tenant_id: str, export_id: str) -> Export | None:
         return self.export
 
-    def claim(self, export: Export, run: Run) -> bool:
-        self.export = self.export.model_copy(
-            update={
-                "status": ExportStatus.RUNNING,
-                "run_id": run.run_id,
-                "object_key": run.object_key,
-                "upload_id": run.upload_id,
-            }
+    def claim(self, tenant_id: str, export_id: str, run_id: str) -> Export | None:
+        before = self.export
+        if before.status in exports.FINISHED:
+            return None
+        self.export = before.model_copy(
+            update={"status": ExportStatus.RUNNING, "run_id": run_id, "upload_id": None}
         )
-        return True
+        return before
+
+    def record_upload(self, export: Export, run: Run) -> None:
+        self.export = self.export.model_copy(
+            update={"object_key": run.object_key, "upload_id": run.upload_id}
+        )
 
     def progress(self, export: Export, run_id: str, done_bytes: int) -> None:
         self.progress_calls += 1
@@ -417,5 +420,4 @@ def test_an_interrupted_runs_upload_is_discarded_before_the_next_run() -> None:
     assert done is not None
     assert done.status is ExportStatus.SUCCEEDED
     assert objects.aborted == ["old/key.zip"]
-    assert objects.removed == ["old/key.zip"]  # had it completed, its file goes too
     assert list(objects.stored) == [done.object_key]

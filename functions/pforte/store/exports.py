@@ -39,15 +39,20 @@ class DynamoExportRepository(DynamoTable):
         return model_from(Export, item) if item else None
 
     def _update_request(
-        self, export: Export, values: dict[str, Any], condition: str, condition_values: dict[str, Any]
+        self,
+        export: tuple[str, str],
+        values: dict[str, Any],
+        condition: str,
+        condition_values: dict[str, Any],
     ) -> dict[str, Any]:
+        """The UpdateItem of the export (tenant id, export id)."""
         expression, names, attribute_values = set_or_remove({**values, "updated_at": iso(utcnow())})
         attribute_values |= {f":{name}": value for name, value in to_item(condition_values).items()}
         names |= {"#status": "status", "#run_id": "run_id"}
         used = expression + condition
         return {
             "TableName": self._table,
-            "Key": to_item(keys.export_key(export.tenant_id, export.id)),
+            "Key": to_item(keys.export_key(*export)),
             "UpdateExpression": expression,
             "ConditionExpression": condition,
             "ExpressionAttributeNames": {name: value for name, value in names.items() if name in used},
@@ -58,25 +63,41 @@ class DynamoExportRepository(DynamoTable):
         self, export: Export, values: dict[str, Any], condition: str, condition_values: dict[str, Any]
     ) -> bool:
         """Whether the update was made (False: its condition failed)."""
+        request = self._update_request((export.tenant_id, export.id), values, condition, condition_values)
         try:
-            self._client.update_item(**self._update_request(export, values, condition, condition_values))
+            self._client.update_item(**request)
         except ClientError as error:
             if is_condition_failure(error):
                 return False
             raise
         return True
 
-    def claim(self, export: Export, run: Run) -> bool:
+    def claim(self, tenant_id: str, export_id: str, run_id: str) -> Export | None:
         values = {
             "status": ExportStatus.RUNNING.value,
-            "run_id": run.run_id,
+            "run_id": run_id,
+            "upload_id": None,
+            "progress": Progress().model_dump(),
+        }
+        condition = "#status IN (:pending, :running)"  # false for a missing export too
+        condition_values = {"pending": ExportStatus.PENDING.value, "running": ExportStatus.RUNNING.value}
+        request = self._update_request((tenant_id, export_id), values, condition, condition_values)
+        try:
+            before = self._client.update_item(**request, ReturnValues="ALL_OLD")
+        except ClientError as error:
+            if is_condition_failure(error):
+                return None
+            raise
+        return model_from(Export, before["Attributes"])
+
+    def record_upload(self, export: Export, run: Run) -> None:
+        values = {
             "object_key": run.object_key,
             "upload_id": run.upload_id,
             "progress": Progress(total_bytes=run.total_bytes).model_dump(),
         }
-        condition = "#status IN (:pending, :running)"
-        condition_values = {"pending": ExportStatus.PENDING.value, "running": ExportStatus.RUNNING.value}
-        return self._update(export, values, condition, condition_values)
+        if not self._update(export, values, "#run_id = :run", {"run": run.run_id}):
+            raise Superseded
 
     def progress(self, export: Export, run_id: str, done_bytes: int) -> None:
         try:
@@ -108,7 +129,9 @@ class DynamoExportRepository(DynamoTable):
             if not self._update(export, values, "#run_id = :run", {"run": run_id}):
                 raise Superseded
             return
-        update = self._update_request(export, values, "#run_id = :run", {"run": run_id})
+        update = self._update_request(
+            (export.tenant_id, export.id), values, "#run_id = :run", {"run": run_id}
+        )
         # The customer's existence and the outcome in one transaction: a backup is never marked
         # done after its customer was deleted.
         parts: list[TransactWriteItemTypeDef] = [
