@@ -81,10 +81,13 @@ class IssuedLink:
     digest: str
     expires_at: datetime
     purpose: LinkPurpose = LinkPurpose.INVITATION
+    contact_version: int | None = None  # the contact as the link's mail left it
 
-    @property
-    def needs_password(self) -> bool:
-        return self.purpose is not LinkPurpose.REGISTRATION
+    def needs_password(self, contact: Contact) -> bool:
+        """Whether using the link must set the password. Only a new address's registration link
+        confirms the password given at registration, and only while the contact is as that left
+        it: a job or a change since (a new version) may be the owner's data, not the registrant's."""
+        return self.purpose is not LinkPurpose.REGISTRATION or contact.version != self.contact_version
 
 
 class ActivationRepository(Protocol):
@@ -167,7 +170,10 @@ def send_activation(
     now = utcnow()
     token = ActivationToken.new(tenant.id)
     expires_at = now + timedelta(days=tenant.activation_link_days)
-    link = IssuedLink(tenant.id, contact.id, token.digest, expires_at, purpose)
+    invited = contact.model_copy(
+        update={"invitation_sent_at": now, "updated_at": now, "version": contact.version + 1}
+    )
+    link = IssuedLink(tenant.id, contact.id, token.digest, expires_at, purpose, invited.version)
     activations.issue(contact, link)
     mail = activation_mail(
         tenant,
@@ -177,9 +183,6 @@ def send_activation(
         registered=purpose is not LinkPurpose.INVITATION,
     )
     message_id = mailer.send(mail)
-    invited = contact.model_copy(
-        update={"invitation_sent_at": now, "updated_at": now, "version": contact.version + 1}
-    )
     activations.record_sent(invited, contact, mail, message_id)
     return ActivationRequested(invitation_sent_at=now, expires_at=link.expires_at)
 
@@ -223,7 +226,7 @@ def activate(
             raise weak_password(error) from None
         if contact.status is ContactStatus.INACTIVE:
             logins.confirm_and_enable(contact)
-    elif link.needs_password or contact.status is not ContactStatus.INACTIVE:
+    elif link.needs_password(contact) or contact.status is not ContactStatus.INACTIVE:
         raise DomainError(
             ErrorCode.VALIDATION_ERROR,
             "Choose a password to activate the account.",

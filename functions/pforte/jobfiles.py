@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
 from pforte.clock import new_id, utcnow
 from pforte.errors import DomainError, ErrorCode, FieldError, not_found
@@ -41,21 +41,24 @@ _CONTENT_TYPES = {
 }
 
 
+def _printable(value: str) -> str:
+    # Control and format characters are refused; any kind of space (macOS puts a narrow
+    # no-break space in screenshot names) is fine.
+    if not value.strip() or any(unicodedata.category(char)[0] == "C" for char in value):
+        raise ValueError("The file name must be printable text.")
+    return value.strip()
+
+
+# A file's name as the uploader gives it (cleaned for storage separately).
+UploadFilename = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_printable)]
+
+
 class FileUploadRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: FileKind
-    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    filename: UploadFilename
     size: Annotated[StrictInt, Field(ge=1, description="Bytes; the upload may not be larger")]
-
-    @field_validator("filename")
-    @classmethod
-    def _printable(cls, value: str) -> str:
-        # Control and format characters are refused; any kind of space (macOS puts a narrow
-        # no-break space in screenshot names) is fine.
-        if not value.strip() or any(unicodedata.category(char)[0] == "C" for char in value):
-            raise ValueError("The file name must be printable text.")
-        return value.strip()
 
 
 class FileUpload(BaseModel):

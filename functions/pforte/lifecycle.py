@@ -37,6 +37,10 @@ class LoginIdentities(Protocol):
 
     def confirm_and_enable(self, contact: Contact) -> None: ...
 
+    def confirm_without_password(self, contact: Contact) -> None:
+        """Confirm and enable the identity with a password nobody knows: the one it was
+        registered with is dropped (the customer sets a new one through the password reset)."""
+
     def disable(self, contact: Contact) -> None:
         """Disable the identity and end its sessions."""
 
@@ -114,11 +118,19 @@ def with_status(contact: Contact, status: ContactStatus, **changes: object) -> C
     )
 
 
+def _activate_identity(logins: LoginIdentities, contact: Contact) -> None:
+    if contact.status is ContactStatus.INACTIVE:
+        # Nobody has shown that the password given at self-registration is the mailbox owner's.
+        logins.confirm_without_password(contact)
+    else:
+        logins.confirm_and_enable(contact)
+
+
 def change_status(
     contacts: ContactRepository, logins: LoginIdentities, actor: Actor, contact_id: str, action: Action
 ) -> Contact:
     identity_step: dict[Action, Callable[[Contact], None]] = {
-        Action.ACTIVATE: logins.confirm_and_enable,
+        Action.ACTIVATE: lambda contact: _activate_identity(logins, contact),
         Action.DEACTIVATE: logins.disable,
         Action.DELETE_IDENTITIES: logins.delete,
     }

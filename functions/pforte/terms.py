@@ -17,7 +17,7 @@ from pforte.contacts import Contact, ContactRepository, ContactStatus, StaleCont
 from pforte.errors import forbidden, not_found
 from pforte.fields import Timestamp, safe_filename
 from pforte.identity import Actor, Customer, require_admin
-from pforte.jobfiles import FileStorage, FileUpload, FileUploadRequest, check_content, sign_upload
+from pforte.jobfiles import FileStorage, FileUpload, UploadFilename, check_content, sign_upload
 from pforte.jobs import FileKind, FileProblem, FileStatus, JobFile
 
 MAX_TERMS_BYTES = 50 * 1024 * 1024
@@ -43,7 +43,7 @@ class TermsState(BaseModel):
 class TermsUploadRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    filename: UploadFilename
     size: Annotated[StrictInt, Field(ge=1, le=MAX_TERMS_BYTES)]
 
 
@@ -111,9 +111,7 @@ def start_terms_upload(
         name=f"{version}.pdf",
         kind=FileKind.INPUT,  # a PDF, checked as one
         # A name every file system takes: it is the download's name.
-        filename=_download_name(
-            FileUploadRequest(kind=FileKind.INPUT, filename=request.filename, size=request.size).filename
-        ),
+        filename=_download_name(request.filename),
         size=request.size,
         upload_id=version,
         requested_at=utcnow(),
@@ -232,11 +230,13 @@ def signed_in_contact(contacts: ContactRepository, customer: Customer) -> Contac
 
 def accept_terms(terms: TermsRepository, contacts: ContactRepository, customer: Customer) -> TermsAccepted:
     """The signed-in customer accepts the tenant's current terms."""
+    contact = signed_in_contact(contacts, customer)  # a closed account hears that first
     version = current_version(terms, customer.tenant_id)
     if version is None:
         raise not_found("Terms")
-    for _ in range(3):
-        contact = signed_in_contact(contacts, customer)
+    for attempt in range(3):
+        if attempt:
+            contact = signed_in_contact(contacts, customer)
         now = utcnow()
         accepted = contact.model_copy(
             update={

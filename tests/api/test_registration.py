@@ -12,6 +12,7 @@ from infra.local.mailbox import sent_mail
 from infra.local.provision import LocalResources
 from tests.api.conftest import Api
 from tests.api.test_activation import activate
+from tests.api.test_links import generic, submission, submit, token_of
 from tests.api.test_status import Logins, contact_in
 
 PASSWORD = "Winter-Schnee-2026"
@@ -112,6 +113,32 @@ def test_a_password_given_on_activation_replaces_the_registered_one(api: Api, lo
     assert activate(api, token, password="Changed-My-Mind-2026").status == 200
     assert logins.signs_in("acme", contact_id, "Changed-My-Mind-2026")
     assert not logins.signs_in("acme", contact_id, PASSWORD)
+
+
+def test_a_job_that_reaches_the_contact_before_activation_makes_the_link_ask_for_a_password(
+    api: Api, logins: Logins
+) -> None:
+    # GIVEN a registration of a new address, then a job for that address through the generic link
+    # (perhaps the mailbox's owner, who never registered)
+    assert register(api, password="Strangers-Pass-2026").status == 202
+    contact_id = contact_of(api, "neu@example.com")["id"]
+    link = generic(api)
+    assert submit(api, token_of(link), submission(email="neu@example.com")).status == 201
+    token = token_from_mail("neu@example.com")
+    assert activate(api, token, password=None).error_code == "validation_error"
+    assert activate(api, token, password="Owners-Pass-2026").status == 200
+    assert not logins.signs_in("acme", contact_id, "Strangers-Pass-2026")
+
+
+def test_staff_activating_a_registration_do_not_confirm_the_password_it_was_made_with(
+    api: Api, logins: Logins
+) -> None:
+    known = contact_in(api, "not_registered", "known@example.com")
+    assert register(api, email="known@example.com", password="Strangers-Pass-2026").status == 202
+    activated = api.post(f"/contacts/{known}/activate")
+    assert (activated.status, activated.body["status"]) == (200, "active")
+    assert logins.state("acme", known) == ("CONFIRMED", True)
+    assert not logins.signs_in("acme", known, "Strangers-Pass-2026")  # the owner resets the password
 
 
 @pytest.mark.parametrize("status", ["active", "deactivated"])

@@ -163,7 +163,7 @@ def test_a_failed_contact_write_leaves_a_repeatable_action(
 @pytest.mark.parametrize(
     ("action", "start", "step"),
     [
-        ("activate", "inactive", "confirm_and_enable"),
+        ("activate", "inactive", "confirm_without_password"),
         ("activate", "deactivated", "confirm_and_enable"),
         ("deactivate", "active", "disable"),
         ("delete_identities", "active", "delete"),

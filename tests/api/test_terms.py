@@ -100,6 +100,19 @@ def test_a_customer_reads_the_terms_before_accepting_them(api: Api, queues: Queu
     assert requests.get(terms.body["download_url"], timeout=10).content == PDF
 
 
+def test_a_deactivated_customer_hears_so_before_anything_else(api: Api) -> None:
+    anna = contact_in(api, "active", "anna@example.com")
+    customer = api.as_customer(anna)
+    assert api.post(f"/contacts/{anna}/deactivate").status == 200
+    assert customer.post("/me/terms-acceptance").error_code == "forbidden"  # no terms yet, either
+
+
+def test_a_terms_file_name_with_control_characters_is_a_422(api: Api) -> None:
+    refused = api.post("/terms", {"filename": "x\r\nSet-Cookie: a=b.pdf", "size": 36})
+    assert (refused.status, refused.error_code) == (422, "validation_error")
+    assert refused.body["error"]["details"][0]["field"] == "filename"
+
+
 def test_a_deactivated_customers_token_no_longer_reaches_the_account(api: Api, queues: QueueRunner) -> None:
     upload_terms(api, queues)
     anna = contact_in(api, "active", "anna@example.com")

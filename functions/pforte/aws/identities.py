@@ -7,6 +7,7 @@ tenants), attributes email, `custom:tenant_id`, `custom:contact_id`. Every call 
 from __future__ import annotations
 
 import contextlib
+import secrets
 from typing import TYPE_CHECKING
 
 from pforte.contacts import Contact
@@ -71,6 +72,16 @@ class CognitoLoginIdentities:
             self._client.admin_confirm_sign_up(UserPoolId=self._pool, Username=username(contact))
         if not user.get("Enabled", True):
             self._client.admin_enable_user(UserPoolId=self._pool, Username=username(contact))
+
+    def confirm_without_password(self, contact: Contact) -> None:
+        # A permanent password confirms an unconfirmed identity; this one is never shown to anyone.
+        self._client.admin_set_user_password(
+            UserPoolId=self._pool,
+            Username=username(contact),
+            Password=secrets.token_urlsafe(32) + "Aa1",
+            Permanent=True,
+        )
+        self.confirm_and_enable(contact)
 
     def disable(self, contact: Contact) -> None:
         # No identity to disable is as good as a disabled one.

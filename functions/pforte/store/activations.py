@@ -45,6 +45,7 @@ class DynamoActivationRepository(DynamoTable):
                             "contact_id": link.contact_id,
                             "expires_at": iso(link.expires_at),
                             "purpose": link.purpose.value,
+                            "contact_version": link.contact_version,
                             keys.TTL: _epoch(link.expires_at),
                         }
                     ),
@@ -83,6 +84,7 @@ class DynamoActivationRepository(DynamoTable):
             digest,
             datetime.fromisoformat(values["expires_at"]),
             LinkPurpose(values.get("purpose", LinkPurpose.INVITATION)),
+            int(values["contact_version"]) if values.get("contact_version") is not None else None,
         )
 
     def consume(self, link: IssuedLink, contact: Contact, previous: Contact) -> bool:
