@@ -237,7 +237,7 @@ def check_content(kind: FileKind, size: int, read: Any) -> FileProblem | None:
         head = read(0, min(size, PDF_PROBE_BYTES) - 1)
         tail = read(-min(size, PDF_PROBE_BYTES), -1) if size > PDF_PROBE_BYTES else head
         if b"%PDF-" not in head or b"%%EOF" not in tail:
-            return FileProblem(code="not_a_pdf", message="The input file is not a complete PDF document.")
+            return FileProblem(code="not_a_pdf", message="The file is not a complete PDF document.")
         return None
     if kind is FileKind.MODEL:
         try:

@@ -17,7 +17,8 @@ from pforte.contacts import Contact, ContactRepository, ContactStatus, StaleCont
 from pforte.errors import forbidden, not_found
 from pforte.fields import Timestamp, safe_filename
 from pforte.identity import Actor, Customer, require_admin
-from pforte.jobfiles import FileStorage, FileUpload, UploadFilename, check_content, sign_upload
+from pforte.imports import UploadForm
+from pforte.jobfiles import FileStorage, UploadFilename, check_content, sign_upload
 from pforte.jobs import FileKind, FileProblem, FileStatus, JobFile
 
 MAX_TERMS_BYTES = 50 * 1024 * 1024
@@ -56,8 +57,13 @@ class TermsOut(BaseModel):
     expires_at: Timestamp = Field(description="When the download link stops working")
 
 
-class TermsUpload(FileUpload):
+class TermsUpload(BaseModel):
+    """Where and how to upload new terms (a multipart/form-data POST to `upload.url`)."""
+
     version: str = Field(description="Follow `GET /terms/uploads/{version}` to see it checked")
+    max_bytes: int
+    upload: UploadForm
+    expires_at: Timestamp
 
 
 class TermsUploadOut(BaseModel):
@@ -118,7 +124,9 @@ def start_terms_upload(
     )
     terms.admit(actor.tenant_id, upload)
     form = sign_upload(storage, terms_key(actor.tenant_id, version), upload)
-    return TermsUpload(**{**form.model_dump(), "name": "terms.pdf", "version": version})
+    return TermsUpload(
+        version=version, max_bytes=form.max_bytes, upload=form.upload, expires_at=form.expires_at
+    )
 
 
 def get_terms_upload(terms: TermsRepository, tenant_id: str, version: str) -> TermsUploadOut:
