@@ -52,8 +52,8 @@ RUN = r"""
 import json, resource, sys, time
 sys.path[:0] = [ROOT + "/functions", ROOT]
 mode, tenant_id, task = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-from pforte import archive, exports  # as the worker imports them at init
-from pforte.api import export_work
+from pforte.exports import archive, service as exports  # as the worker imports them at init
+from pforte.wiring import export_work
 work = export_work()  # the clients are made here, before the measurement
 with open("/proc/self/status") as status:
     baseline = int(next(line for line in status if line.startswith("VmRSS:")).split()[1])
@@ -166,14 +166,14 @@ def upload_random(client: Any, bucket: str, key: str, size: int) -> str:
 def seed(total: int) -> tuple[str, list[tuple[str, str]]]:
     """A customer with JOBS jobs whose stored files add up to `total` bytes: the contact's id and
     the files' (key, version id)."""
-    from pforte.api import contact_repository, job_repository
     from pforte.aws import clients
-    from pforte.clock import new_id, utcnow
-    from pforte.contacts import ContactCreate, new_contact
-    from pforte.fields import Language
-    from pforte.jobfiles import file_key
-    from pforte.jobs import FileKind, FileStatus, Job, JobFile
-    from pforte.settings import get_settings
+    from pforte.contacts.service import ContactCreate, new_contact
+    from pforte.core.clock import new_id, utcnow
+    from pforte.core.fields import Language
+    from pforte.core.settings import get_settings
+    from pforte.jobs.files import file_key
+    from pforte.jobs.service import FileKind, FileStatus, Job, JobFile
+    from pforte.wiring import contact_repository, job_repository
 
     bucket = get_settings().job_files_bucket
     contact = new_contact(
@@ -220,9 +220,9 @@ def seed(total: int) -> tuple[str, list[tuple[str, str]]]:
 
 
 def request_backup(contact_id: str) -> str:
-    from pforte import exports
-    from pforte.api import contact_repository, export_repository
-    from pforte.identity import Actor, Role
+    from pforte.core.identity import Actor, Role
+    from pforte.exports import service as exports
+    from pforte.wiring import contact_repository, export_repository
 
     actor = Actor(tenant_id=TENANT, user_id="bench", role=Role.ADMIN)
     export = exports.request_backup(export_repository(), contact_repository(), NoQueue(), actor, contact_id)
@@ -248,7 +248,7 @@ def measure(mode: str, task: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     # The object is complete and as large as reported; then it goes, to keep moto's store small.
     from pforte.aws import clients
-    from pforte.settings import get_settings
+    from pforte.core.settings import get_settings
 
     bucket = get_settings().exports_bucket
     stored = clients.s3().head_object(Bucket=bucket, Key=result["key"])["ContentLength"]
@@ -267,9 +267,9 @@ def bench_size(mebibytes: int, runs: int) -> dict[str, Any]:
         runs = max(runs, QUICK_RUNS)
     from pforte.aws import clients
     from pforte.aws.files import delete_prefix
-    from pforte.clock import new_id
-    from pforte.jobs import files_prefix
-    from pforte.settings import get_settings
+    from pforte.core.clock import new_id
+    from pforte.core.settings import get_settings
+    from pforte.jobs.service import files_prefix
 
     total = mebibytes * MIB
     started = time.perf_counter()

@@ -47,10 +47,10 @@ if mode == "moto":
     resources = provision()
     configure_functions(resources, "https://portal.example.com")
     ensure_tenant("bench")
-    from pforte.api import import_jobs, import_store, import_uploads, tenant_repository
+    from pforte.wiring import import_jobs, import_store, import_uploads, tenant_repository
     from pforte.aws import clients
-    from pforte import imports
-    from pforte.identity import Actor, Role
+    from pforte.contacts import imports
+    from pforte.core.identity import Actor, Role
     started = imports.start_upload(import_jobs(), import_uploads(), Actor("bench", "u", Role.ADMIN))
     key = started.upload.fields["key"]
     boto3.client("s3", region_name="eu-central-1").upload_file(path, resources.physical["ImportsBucket"], key)
@@ -61,9 +61,9 @@ if mode == "moto":
     elapsed = time.perf_counter() - start
     report = import_jobs().get("bench", job.id).report
 else:
-    from pforte import imports
-    from pforte.fields import Language
-    from pforte.store.imports import DynamoImportStore
+    from pforte.contacts import imports
+    from pforte.core.fields import Language
+    from pforte.contacts.import_store import DynamoImportStore
 
     class FakeDynamo:
         # Answers like an empty table; counts every call.

@@ -33,7 +33,7 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _error_schemas() -> dict[str, Any]:
-    from pforte.api import ErrorResponse
+    from pforte.http.resolver import ErrorResponse
 
     schema = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
     definitions: dict[str, Any] = schema.pop("$defs", {})
@@ -43,8 +43,8 @@ def _error_schemas() -> dict[str, Any]:
 def build_openapi() -> dict[str, Any]:
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))
-    from pforte.api import ERROR_CODES_EXTENSION
-    from pforte.errors import STATUS_OF, ErrorCode
+    from pforte.core.errors import STATUS_OF, ErrorCode
+    from pforte.http.resolver import ERROR_CODES_EXTENSION
 
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}

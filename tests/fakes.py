@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pforte.contacts import Contact, ContactQuery, EmailTaken, StaleContact
-from pforte.pagination import Page
-from pforte.tenants import Tenant
+from pforte.contacts.service import Contact, ContactQuery, EmailTaken, StaleContact
+from pforte.core.pagination import Page
+from pforte.tenants.service import Tenant
 
 
 class InMemoryContacts:

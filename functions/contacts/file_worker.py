@@ -10,10 +10,11 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from pforte import jobfiles, terms
-from pforte.api import file_entries, job_files, job_repository, terms_repository
-from pforte.observability import MetricUnit, logger, metrics, sqs_worker
-from pforte.terms import parse_terms_key
+from pforte.core.observability import MetricUnit, logger, metrics, sqs_worker
+from pforte.jobs import files as jobfiles
+from pforte.terms import service as terms
+from pforte.terms.service import parse_terms_key
+from pforte.wiring import file_entries, job_files, job_repository, terms_repository
 
 
 def handle_record(record: SQSRecord) -> None:

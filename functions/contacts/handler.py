@@ -4,42 +4,61 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Depends, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contacts.jobs import router as jobs_router
-from pforte import activation, cascade, imports, lifecycle
-from pforte import contacts as service
-from pforte.activation import ActivationRequested
-from pforte.api import (
-    Activations,
-    ContactDeletion,
-    Contacts,
-    CurrentActor,
-    CurrentTerms,
-    ImportJobs,
-    Imports,
-    ImportUploads,
-    Logins,
-    Mail,
-    MailQueue,
-    RawBody,
-    Tenants,
-    accepted,
-    create_app,
-    created,
-    errors,
-    prepare_event,
+from pforte import wiring
+from pforte.activation import service as activation
+from pforte.activation.service import ActivationRepository, ActivationRequested
+from pforte.contacts import deletion as cascade
+from pforte.contacts import imports as imports
+from pforte.contacts import lifecycle as lifecycle
+from pforte.contacts import service as service
+from pforte.contacts.deletion import Deletion
+from pforte.contacts.imports import (
+    ImportJobOut,
+    ImportJobRepository,
+    ImportReport,
+    ImportStore,
+    Uploads,
+    UploadStarted,
 )
-from pforte.bulk import BulkIds, BulkResults, BulkStatus
-from pforte.contacts import ContactCreate, ContactOut, ContactPage, ContactPatch, ContactQuery, ContactStatus
-from pforte.errors import ErrorCode
-from pforte.fields import Language
-from pforte.imports import ImportJobOut, ImportReport, UploadStarted
-from pforte.lifecycle import Action
-from pforte.observability import MetricUnit, instrumented, metrics
-from pforte.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from pforte.contacts.lifecycle import Action, LoginIdentities
+from pforte.contacts.service import (
+    ContactCreate,
+    ContactOut,
+    ContactPage,
+    ContactPatch,
+    ContactQuery,
+    ContactRepository,
+    ContactStatus,
+)
+from pforte.core.bulk import BulkIds, BulkResults, BulkStatus
+from pforte.core.errors import ErrorCode
+from pforte.core.fields import Language
+from pforte.core.observability import MetricUnit, instrumented, metrics
+from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from pforte.core.ports import MessageQueue
+from pforte.http.auth import CurrentActor, CurrentTerms
+from pforte.http.events import prepare_event
+from pforte.http.request import RawBody
+from pforte.http.resolver import accepted, create_app, created, errors
+from pforte.mail.messages import Mailer
+from pforte.tenants.service import TenantRepository
+
+Activations = Annotated[ActivationRepository, Depends(wiring.activation_repository)]
+ContactDeletion = Annotated[Deletion, Depends(wiring.deletion)]
+Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
+ImportJobs = Annotated[ImportJobRepository, Depends(wiring.import_jobs)]
+ImportUploads = Annotated[Uploads, Depends(wiring.import_uploads)]
+Imports = Annotated[ImportStore, Depends(wiring.import_store)]
+Logins = Annotated[LoginIdentities, Depends(wiring.login_identities)]
+Mail = Annotated[Mailer, Depends(wiring.mailer)]
+MailQueue = Annotated[MessageQueue, Depends(wiring.mail_queue)]
+Tenants = Annotated[TenantRepository, Depends(wiring.tenant_repository)]
+
 
 app = create_app()
 RAW_BODY_ROUTES = frozenset({"/contacts/imports"})

@@ -8,9 +8,9 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from pforte import imports
-from pforte.api import import_jobs, import_store, import_uploads, tenant_repository
-from pforte.observability import MetricUnit, logger, metrics, sqs_worker
+from pforte.contacts import imports as imports
+from pforte.core.observability import MetricUnit, logger, metrics, sqs_worker
+from pforte.wiring import import_jobs, import_store, import_uploads, tenant_repository
 
 # The queue's maxReceiveCount in template.yaml: the last delivery fails the import for good.
 MAX_RECEIVES = 3

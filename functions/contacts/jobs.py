@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from pforte import jobfiles
-from pforte import jobs as service
-from pforte.api import Contacts, CurrentActor, JobFileEntries, JobFileStorage, Jobs, created, errors
-from pforte.errors import ErrorCode
-from pforte.jobfiles import FileUpload, FileUploadRequest
-from pforte.jobs import JobCreate, JobOut, JobPage, JobPatch
-from pforte.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from pforte import wiring
+from pforte.contacts.service import ContactRepository
+from pforte.core.errors import ErrorCode
+from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from pforte.http.auth import CurrentActor
+from pforte.http.resolver import created, errors
+from pforte.jobs import files as jobfiles
+from pforte.jobs import service as service
+from pforte.jobs.files import FileEntries, FileStorage, FileUpload, FileUploadRequest
+from pforte.jobs.service import JobCreate, JobOut, JobPage, JobPatch, JobRepository
+
+Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
+JobFileEntries = Annotated[FileEntries, Depends(wiring.file_entries)]
+JobFileStorage = Annotated[FileStorage, Depends(wiring.job_files)]
+Jobs = Annotated[JobRepository, Depends(wiring.job_repository)]
+
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from pforte import activation
-from pforte.activation import QueuedActivation
-from pforte.api import activation_repository, contact_repository, mailer, tenant_repository
-from pforte.observability import MetricUnit, metrics, sqs_worker
+from pforte.activation import service as activation
+from pforte.activation.service import QueuedActivation
+from pforte.core.observability import MetricUnit, metrics, sqs_worker
+from pforte.wiring import activation_repository, contact_repository, mailer, tenant_repository
 
 
 def handle_record(record: SQSRecord) -> None:

@@ -3,15 +3,24 @@ only; the API's customer authorizer refuses staff tokens, and staff routes refus
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pforte import terms
-from pforte.api import Contacts, CurrentCustomer, TermsOfUse, TermsStorage, create_app, prepare_event
-from pforte.contacts import ContactOut
-from pforte.observability import MetricUnit, instrumented, metrics
-from pforte.terms import TermsAccepted, TermsOut
+from pforte import wiring
+from pforte.contacts.service import ContactOut, ContactRepository
+from pforte.core.observability import MetricUnit, instrumented, metrics
+from pforte.http.auth import CurrentCustomer
+from pforte.http.events import prepare_event
+from pforte.http.resolver import create_app
+from pforte.terms import service as terms
+from pforte.terms.service import TermsAccepted, TermsFiles, TermsOut, TermsRepository
+
+Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
+TermsOfUse = Annotated[TermsRepository, Depends(wiring.terms_repository)]
+TermsStorage = Annotated[TermsFiles, Depends(wiring.job_files)]
+
 
 app = create_app()
 

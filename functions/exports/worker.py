@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from pforte import archive, exports
-from pforte.api import export_work
-from pforte.exports import ExportMessage
-from pforte.observability import MetricUnit, logger, metrics, sqs_worker
+from pforte.core.observability import MetricUnit, logger, metrics, sqs_worker
+from pforte.exports import archive as archive
+from pforte.exports import service as exports
+from pforte.exports.service import ExportMessage
+from pforte.wiring import export_work
 
 # Imported at init, not on the first export: the ZIP writer is only needed here.
 __all__ = ["archive", "lambda_handler"]

@@ -8,10 +8,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pforte import links
-from pforte.api import link_repository, tenant_repository
-from pforte.clock import utcnow
-from pforte.observability import MetricUnit, instrumented_worker, logger, metrics
+from pforte.core.clock import utcnow
+from pforte.core.observability import MetricUnit, instrumented_worker, logger, metrics
+from pforte.links import service as links
+from pforte.wiring import link_repository, tenant_repository
 
 
 @instrumented_worker

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pforte import tenants as service
-from pforte import terms
-from pforte.api import CurrentActor, Tenants, TermsOfUse, TermsStorage, create_app, created, prepare_event
-from pforte.observability import instrumented
-from pforte.tenants import TenantOut, TenantPatch
-from pforte.terms import TermsOut, TermsUpload, TermsUploadOut, TermsUploadRequest
+from pforte import wiring
+from pforte.core.observability import instrumented
+from pforte.http.auth import CurrentActor
+from pforte.http.events import prepare_event
+from pforte.http.resolver import create_app, created
+from pforte.tenants import service as service
+from pforte.tenants.service import TenantOut, TenantPatch, TenantRepository
+from pforte.terms import service as terms
+from pforte.terms.service import (
+    TermsFiles,
+    TermsOut,
+    TermsRepository,
+    TermsUpload,
+    TermsUploadOut,
+    TermsUploadRequest,
+)
+
+Tenants = Annotated[TenantRepository, Depends(wiring.tenant_repository)]
+TermsOfUse = Annotated[TermsRepository, Depends(wiring.terms_repository)]
+TermsStorage = Annotated[TermsFiles, Depends(wiring.job_files)]
+
 
 app = create_app()
 

@@ -16,10 +16,10 @@ DEMO_CONTACTS = [
 
 def ensure_tenant(tenant_id: str, name: str | None = None) -> Any:
     from pforte.aws import clients
-    from pforte.settings import get_settings
-    from pforte.store.tenants import DynamoTenantRepository
-    from pforte.tenants import ensure_tenant as ensure
-    from pforte.tenants import new_tenant
+    from pforte.core.settings import get_settings
+    from pforte.tenants.service import ensure_tenant as ensure
+    from pforte.tenants.service import new_tenant
+    from pforte.tenants.store import DynamoTenantRepository
 
     settings = get_settings()
     repository = DynamoTenantRepository(clients.dynamodb(), settings.table_name)
@@ -34,11 +34,11 @@ def ensure_tenant(tenant_id: str, name: str | None = None) -> Any:
 
 def seed_demo() -> int:
     """Create the demo tenant and its contacts if they are not there; returns contacts added."""
-    from pforte import contacts as service
-    from pforte.api import contact_repository
-    from pforte.contacts import ContactCreate, ContactQuery
-    from pforte.fields import Language
-    from pforte.identity import Actor, Role
+    from pforte.contacts import service as service
+    from pforte.contacts.service import ContactCreate, ContactQuery
+    from pforte.core.fields import Language
+    from pforte.core.identity import Actor, Role
+    from pforte.wiring import contact_repository
 
     tenant = ensure_tenant(DEMO_TENANT, "Demo Druckerei")
     repository = contact_repository()

@@ -104,15 +104,15 @@ def configure_functions(resources: LocalResources, portal_base_url: str) -> None
     )
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))
-    from pforte.aws import clients
-    from pforte.settings import get_settings
+    from pforte import wiring
+    from pforte.core.settings import get_settings
 
     get_settings.cache_clear()
-    clients.reset()
+    wiring.reset()
 
 
 def token_route(tokens: StaffTokens, customers: CustomerTokens) -> Callable[[Request], Response]:
-    from pforte.identity import is_tenant_id
+    from pforte.core.identity import is_tenant_id
 
     def issue(request: Request) -> Response:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pforte.store.contacts import DynamoContactRepository
+from pforte.contacts.store import DynamoContactRepository
 from tests.api.conftest import Api, staff_claims
 
 

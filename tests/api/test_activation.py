@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from infra.local.mailbox import sent_mail
-from pforte import activation as activation_module
-from pforte.clock import utcnow
+from pforte.activation import service as activation_module
+from pforte.core.clock import utcnow
 from tests.api.conftest import Api
 from tests.api.test_status import AGREEING_IDENTITY, Logins, contact_in
 
@@ -167,7 +167,7 @@ def test_ten_failures_from_one_address_block_it_for_15_minutes(
     assert 0 < int(blocked.headers["Retry-After"]) <= 900
     # another address is not affected, and the block ends
     monkeypatch.setattr(
-        "pforte.store.activations.utcnow", lambda: utcnow() + timedelta(minutes=15, seconds=1)
+        "pforte.activation.store.utcnow", lambda: utcnow() + timedelta(minutes=15, seconds=1)
     )
     assert activate(api, token, ip="192.0.2.66").status == 200
 
@@ -177,7 +177,7 @@ def test_failures_spread_over_more_than_15_minutes_do_not_block(
 ) -> None:
     for _ in range(9):
         activate(api, "acme." + "z" * 43, ip="192.0.2.77")
-    monkeypatch.setattr("pforte.store.activations.utcnow", lambda: utcnow() + timedelta(minutes=16))
+    monkeypatch.setattr("pforte.activation.store.utcnow", lambda: utcnow() + timedelta(minutes=16))
     for _ in range(9):
         assert activate(api, "acme." + "z" * 43, ip="192.0.2.77").status == 410
 

@@ -13,7 +13,7 @@ import boto3
 from infra.local.mailbox import sent_mail
 from infra.local.provision import LocalResources
 from infra.local.queues import QueueRunner
-from pforte.imports import MAX_UPLOAD_BYTES
+from pforte.contacts.imports import MAX_UPLOAD_BYTES
 from tests.api.conftest import Api
 from tests.api.test_status import contact_in
 
@@ -209,7 +209,7 @@ def test_a_long_inline_file_is_imported_in_the_background(api: Api, queues: Queu
 def test_an_unexpected_failure_is_retried_and_the_last_one_fails_the_import(
     api: Api, queues: QueueRunner, aws: LocalResources, monkeypatch: Any
 ) -> None:
-    from pforte import imports
+    from pforte.contacts import imports as imports
 
     original = imports.import_contacts
     failures = {"left": 1}

@@ -245,7 +245,7 @@ def test_a_customer_deleted_before_the_backup_runs_fails_it_with_a_reason(
     # GIVEN the customer is deleted (the cascade), the export was queued before
     assert api.delete(f"/contacts/{anna}").status == 204
     queues.drain()
-    from pforte.api import export_repository
+    from pforte.wiring import export_repository
 
     stored = export_repository().get("acme", export_id)
     assert stored is not None

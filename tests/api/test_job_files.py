@@ -13,7 +13,7 @@ import requests
 
 from infra.local.provision import LocalResources
 from infra.local.queues import QueueRunner
-from pforte.jobfiles import MAX_FILE_BYTES, MAX_MODEL_BYTES, MAX_SUPPORT_FILES
+from pforte.jobs.files import MAX_FILE_BYTES, MAX_MODEL_BYTES, MAX_SUPPORT_FILES
 from tests.api.conftest import Api
 from tests.api.test_jobs import contact, job
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pforte.store import contacts as contact_store
+from pforte.contacts import store as contact_store
 from tests.api.conftest import Api
 
 PATHS_TO = {

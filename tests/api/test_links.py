@@ -16,8 +16,8 @@ from infra.local.events import lambda_context
 from infra.local.mailbox import sent_mail
 from infra.local.provision import LocalResources
 from infra.local.queues import QueueRunner
-from pforte.api import link_repository
-from pforte.clock import iso, utcnow
+from pforte.core.clock import iso, utcnow
+from pforte.wiring import link_repository
 from tests.api.conftest import Api
 from tests.api.test_job_files import PDF, files_of
 
@@ -421,7 +421,7 @@ def test_counters_belong_to_the_tenants_local_day_and_the_schedule_closes_past_d
     token = token_of(generic(api))
     # GIVEN two jobs admitted yesterday (Europe/Berlin)
     yesterday = utcnow() - timedelta(days=1)
-    monkeypatch.setattr("pforte.links.utcnow", lambda: yesterday)
+    monkeypatch.setattr("pforte.links.service.utcnow", lambda: yesterday)
     assert submit(api, token, submission(email="a@example.com")).status == 201
     assert submit(api, token, submission(email="b@example.com")).status == 201
     monkeypatch.undo()
@@ -441,6 +441,6 @@ def test_the_day_turns_at_the_tenants_midnight(api: Api, monkeypatch: pytest.Mon
     token = token_of(generic(api))
     # 11:30 UTC is 00:30 the next day in Auckland (UTC+13 in November).
     late = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
-    monkeypatch.setattr("pforte.links.utcnow", lambda: late)
+    monkeypatch.setattr("pforte.links.service.utcnow", lambda: late)
     assert submit(api, token, submission()).status == 201
     assert generic(api)["day"] == "2026-11-24"

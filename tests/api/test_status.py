@@ -9,11 +9,11 @@ import boto3
 import pytest
 
 from infra.local.provision import LocalResources
-from pforte.api import contact_repository, login_identities
 from pforte.aws.identities import CognitoLoginIdentities, username
-from pforte.contacts import ContactStatus
-from pforte.lifecycle import with_status
-from pforte.store.contacts import DynamoContactRepository
+from pforte.contacts.lifecycle import with_status
+from pforte.contacts.service import ContactStatus
+from pforte.contacts.store import DynamoContactRepository
+from pforte.wiring import contact_repository, login_identities
 from tests.api.conftest import Api
 
 

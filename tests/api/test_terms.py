@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from infra.local.queues import QueueRunner
-from pforte.api import contact_repository
+from pforte.wiring import contact_repository
 from tests.api.conftest import Api, staff_claims
 from tests.api.test_job_files import PDF, post_form
 from tests.api.test_status import contact_in

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pforte import contacts as service
-from pforte.contacts import Contact, ContactCreate, ContactPatch, ContactQuery, ContactStatus
-from pforte.errors import DomainError, ErrorCode
-from pforte.fields import Language
-from pforte.identity import Actor, Role
-from pforte.pagination import decode_cursor, encode_cursor
+from pforte.contacts import service as service
+from pforte.contacts.service import Contact, ContactCreate, ContactPatch, ContactQuery, ContactStatus
+from pforte.core.errors import DomainError, ErrorCode
+from pforte.core.fields import Language
+from pforte.core.identity import Actor, Role
+from pforte.core.pagination import decode_cursor, encode_cursor
 from tests.fakes import InMemoryContacts
 
 ACME = Actor(tenant_id="acme", user_id="u1", role=Role.OPERATOR)

@@ -13,10 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pforte import archive, exports
-from pforte.contacts import Contact, ContactStatus
-from pforte.csvcells import neutralise, restore
-from pforte.exports import (
+from pforte.contacts.service import Contact, ContactStatus
+from pforte.core.csvcells import neutralise, restore
+from pforte.core.fields import safe_filename
+from pforte.exports import archive as archive
+from pforte.exports import service as exports
+from pforte.exports.service import (
     AccountExportRequest,
     Export,
     ExportKind,
@@ -28,10 +30,9 @@ from pforte.exports import (
     content_disposition,
     object_key,
 )
-from pforte.fields import safe_filename
-from pforte.jobfiles import check_content, file_name, parse_file_key
-from pforte.jobs import FileKind, FileStatus, Job, JobFile
-from pforte.terms import Terms, TermsState
+from pforte.jobs.files import check_content, file_name, parse_file_key
+from pforte.jobs.service import FileKind, FileStatus, Job, JobFile
+from pforte.terms.service import Terms, TermsState
 from tests.fakes import InMemoryContacts
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pforte.errors import DomainError, ErrorCode
-from pforte.identity import Role, actor_from_claims, is_tenant_id, require_admin
+from pforte.core.errors import DomainError, ErrorCode
+from pforte.core.identity import Role, actor_from_claims, is_tenant_id, require_admin
 
 
 def claims(**overrides: object) -> dict[str, object]:

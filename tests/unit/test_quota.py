@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from infra.local.provision import provision
-from pforte.contacts import Contact
-from pforte.jobs import Job
-from pforte.links import Admission, GenericLink
-from pforte.store.links import DynamoAdmissions
+from pforte.contacts.service import Contact
+from pforte.jobs.service import Job
+from pforte.links.service import Admission, GenericLink
+from pforte.links.store import DynamoAdmissions
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

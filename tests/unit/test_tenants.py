@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pforte import tenants as service
-from pforte.errors import DomainError, ErrorCode
-from pforte.identity import Actor, Role
-from pforte.tenants import TenantPatch, new_tenant
+from pforte.core.errors import DomainError, ErrorCode
+from pforte.core.identity import Actor, Role
+from pforte.tenants import service as service
+from pforte.tenants.service import TenantPatch, new_tenant
 from tests.fakes import InMemoryTenants
 
 ADMIN = Actor(tenant_id="acme", user_id="u1", role=Role.ADMIN)

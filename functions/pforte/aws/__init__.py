@@ -1,1 +1,1 @@
-"""Gateways to AWS services; boto3 lives here and in `pforte.store` only."""
+"""Gateways to AWS services; boto3 lives here, in `pforte.storage` and in the areas' stores only."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
-from pforte.settings import get_settings
+from pforte.core.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from pforte.aws.files import delete_prefix, presigned_download
-from pforte.exports import content_disposition, customer_exports_prefix
+from pforte.exports.service import content_disposition, customer_exports_prefix
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from pforte.aws.uploads import S3Uploads
-from pforte.jobfiles import FileMissing, StoredObject
-from pforte.jobs import files_prefix
+from pforte.jobs.files import FileMissing, StoredObject
+from pforte.jobs.service import files_prefix
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -117,7 +117,7 @@ def presigned_download(
     client: S3Client, bucket: str, key: str, filename: str, seconds: int, version_id: str | None = None
 ) -> str:
     """A GET link to the object that saves it under `filename`, valid `seconds`."""
-    from pforte.exports import content_disposition
+    from pforte.exports.service import content_disposition
 
     url: str = client.generate_presigned_url(
         "get_object",

@@ -21,8 +21,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from pydantic import BaseModel
 
-from pforte.errors import DomainError, ErrorCode
-from pforte.store import keys
+from pforte.core.errors import DomainError, ErrorCode
+from pforte.storage import keys as keys
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

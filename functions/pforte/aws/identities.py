@@ -10,8 +10,8 @@ import contextlib
 import secrets
 from typing import TYPE_CHECKING
 
-from pforte.contacts import Contact
-from pforte.lifecycle import WeakPassword
+from pforte.contacts.lifecycle import WeakPassword
+from pforte.contacts.service import Contact
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

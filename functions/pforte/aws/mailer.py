@@ -8,7 +8,7 @@ from email.policy import SMTP
 from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
-from pforte.mail import OutgoingMail
+from pforte.mail.messages import OutgoingMail
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client

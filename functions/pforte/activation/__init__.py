@@ -1,0 +1,1 @@
+"""Activation: single-use activation links and self-registration through the onboarding link."""

@@ -1,0 +1,245 @@
+"""Activation links, the mail log, and failed attempts per source address, in DynamoDB."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from pforte.activation.service import ATTEMPT_WINDOW, MAX_FAILED_ATTEMPTS, IssuedLink, LinkPurpose
+from pforte.contacts.service import Contact
+from pforte.contacts.store import contact_item
+from pforte.core.clock import iso, new_id, utcnow
+from pforte.mail.messages import OutgoingMail
+from pforte.storage import keys as keys
+from pforte.storage.dynamo import DynamoTable, from_item, is_condition_failure, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+# The mail log keeps what was sent for a year; DynamoDB's TTL removes it after that.
+MAIL_LOG_SECONDS = 366 * 24 * 3600
+# Long enough to outlive every redelivery of a queued message.
+REQUEST_MARK_SECONDS = 4 * 24 * 3600
+
+
+def _epoch(moment: datetime) -> int:
+    return math.ceil(moment.timestamp())
+
+
+class DynamoActivationRepository(DynamoTable):
+    def issue(self, contact: Contact, link: IssuedLink) -> None:
+        pointer_key = keys.activation_link_key(contact.tenant_id, contact.id)
+        current = self._get(pointer_key)
+        parts: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        {
+                            **keys.activation_token_key(link.tenant_id, link.digest),
+                            "entity": "activation_token",
+                            "contact_id": link.contact_id,
+                            "expires_at": iso(link.expires_at),
+                            "purpose": link.purpose.value,
+                            "contact_version": link.contact_version,
+                            keys.TTL: _epoch(link.expires_at),
+                        }
+                    ),
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item({**pointer_key, "entity": "activation_link", "digest": link.digest}),
+                }
+            },
+        ]
+        if current:
+            old_digest = from_item(current)["digest"]
+            parts.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": to_item(keys.activation_token_key(link.tenant_id, old_digest)),
+                    }
+                }
+            )
+        self._transact(parts)
+
+    def find(self, tenant_id: str, digest: str) -> IssuedLink | None:
+        token = self._get(keys.activation_token_key(tenant_id, digest))
+        if not token:
+            return None
+        values = from_item(token)
+        pointer = self._get(keys.activation_link_key(tenant_id, values["contact_id"]))
+        if not pointer or from_item(pointer).get("digest") != digest:
+            return None  # replaced by a newer link
+        return IssuedLink(
+            tenant_id,
+            values["contact_id"],
+            digest,
+            datetime.fromisoformat(values["expires_at"]),
+            LinkPurpose(values.get("purpose", LinkPurpose.INVITATION)),
+            int(values["contact_version"]) if values.get("contact_version") is not None else None,
+        )
+
+    def consume(self, link: IssuedLink, contact: Contact, previous: Contact) -> bool:
+        parts: list[TransactWriteItemTypeDef] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.activation_token_key(link.tenant_id, link.digest)),
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            },
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.activation_link_key(link.tenant_id, link.contact_id)),
+                    "ConditionExpression": "digest = :digest",
+                    "ExpressionAttributeValues": {":digest": {"S": link.digest}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": contact_item(contact),
+                    "ConditionExpression": "version = :version AND attribute_not_exists(deleting)",
+                    "ExpressionAttributeValues": {":version": {"N": str(previous.version)}},
+                }
+            },
+        ]
+        return self._try_transact(parts) is None
+
+    def record_sent(self, contact: Contact, previous: Contact, mail: OutgoingMail, message_id: str) -> None:
+        sent_at = utcnow()
+        parts: list[TransactWriteItemTypeDef] = [
+            {
+                # Only the invitation fields: whatever else changed meanwhile stays.
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.contact_key(contact.tenant_id, contact.id)),
+                    "UpdateExpression": "SET invitation_sent_at = :sent, updated_at = :sent, version = version + :one",
+                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(deleting)",
+                    "ExpressionAttributeValues": {
+                        ":sent": {"S": contact.model_dump(mode="json")["invitation_sent_at"]},
+                        ":one": {"N": "1"},
+                    },
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        {
+                            **keys.mail_log_key(contact.tenant_id, contact.id, new_id()),
+                            "entity": "mail",
+                            "recipient": mail.to,
+                            "template": mail.template,
+                            "subject": mail.subject,
+                            "text": mail.text,
+                            "message_id": message_id,
+                            "sent_at": iso(sent_at),
+                            keys.TTL: _epoch(sent_at) + MAIL_LOG_SECONDS,
+                        }
+                    ),
+                }
+            },
+        ]
+        self._transact(parts)
+
+    def claim_request(self, tenant_id: str, contact_id: str, request_id: str) -> bool:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        **keys.mail_request_key(tenant_id, contact_id, request_id),
+                        "entity": "mail_request",
+                        "state": "pending",
+                        keys.TTL: _epoch(utcnow()) + REQUEST_MARK_SECONDS,
+                    }
+                ),
+                # A request that started and never finished may go again: better twice than never.
+                ConditionExpression="attribute_not_exists(PK) OR #state = :pending",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":pending": {"S": "pending"}},
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def complete_request(self, tenant_id: str, contact_id: str, request_id: str) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key=to_item(keys.mail_request_key(tenant_id, contact_id, request_id)),
+            UpdateExpression="SET #state = :done",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":done": {"S": "done"}},
+        )
+
+
+class DynamoFailedAttempts(DynamoTable):
+    """Failures of one source within a 15-minute window; ten of them block it for 15 minutes."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str, purpose: str) -> None:
+        super().__init__(client, table_name)
+        self._purpose = purpose
+
+    def _read(self, source: str) -> dict[str, int]:
+        item = self._get(keys.failed_attempts_key(self._purpose, source))
+        return from_item(item) if item else {}
+
+    def blocked_for(self, source: str) -> int:
+        blocked_until = int(self._read(source).get("blocked_until", 0))
+        return max(0, blocked_until - _epoch(utcnow()))
+
+    def record_failure(self, source: str) -> None:
+        window = int(ATTEMPT_WINDOW.total_seconds())
+        for _ in range(3):  # optimistic: concurrent failures of one source re-read and count again
+            state = self._read(source)
+            now = _epoch(utcnow())
+            fresh = now - int(state.get("window_start", 0)) >= window
+            failures = 1 if fresh else int(state.get("failures", 0)) + 1
+            window_start = now if fresh else int(state["window_start"])
+            blocked_until = (
+                now + window if failures >= MAX_FAILED_ATTEMPTS else int(state.get("blocked_until", 0))
+            )
+            condition = (
+                "attribute_not_exists(PK)" if not state else "failures = :seen AND window_start = :start"
+            )
+            values = (
+                {}
+                if not state
+                else {
+                    ":seen": {"N": str(state.get("failures", 0))},
+                    ":start": {"N": str(state.get("window_start", 0))},
+                }
+            )
+            try:
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=to_item(
+                        {
+                            **keys.failed_attempts_key(self._purpose, source),
+                            "entity": "failed_attempts",
+                            "failures": failures,
+                            "window_start": window_start,
+                            "blocked_until": blocked_until,
+                            keys.TTL: max(blocked_until, window_start + window),
+                        }
+                    ),
+                    ConditionExpression=condition,
+                    **({"ExpressionAttributeValues": values} if values else {}),  # type: ignore[arg-type]
+                )
+            except ClientError as error:
+                if is_condition_failure(error):
+                    continue
+                raise
+            return

@@ -1,0 +1,1 @@
+"""Contacts: the contact list, status changes, the CSV import and the delete cascade."""

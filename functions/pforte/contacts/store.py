@@ -1,0 +1,311 @@
+"""Contacts in DynamoDB: one item per contact, one guard item per address, a status index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from pforte.contacts.service import Contact, ContactQuery, EmailTaken, StaleContact
+from pforte.core.pagination import Page
+from pforte.jobs.service import Job
+from pforte.storage import keys as keys
+from pforte.storage.dynamo import (
+    DynamoTable,
+    Item,
+    batch_write,
+    from_item,
+    is_condition_failure,
+    model_from,
+    to_item,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef, WriteRequestTypeDef
+
+# A filtered page reads at most this many Query calls of this many items, then returns short.
+MAX_QUERIES_PER_PAGE = 5
+FILTERED_BATCH = 250
+MAX_TRANSACTION_ITEMS = 100
+
+
+def contact_item(contact: Contact) -> Item:
+    """The stored form of a contact (other repositories write contacts in their transactions)."""
+    return to_item(
+        {
+            **keys.contact_key(contact.tenant_id, contact.id),
+            **keys.contact_index_keys(contact.tenant_id, contact.id, contact.status),
+            "entity": "contact",
+            "email_key": contact.email_key,
+            # `deleting` is only ever set by the delete itself (see _remove_in_steps).
+            **contact.model_dump(mode="json", exclude={"deleting"}),
+        }
+    )
+
+
+class DynamoContactRepository(DynamoTable):
+    # -- reading ---------------------------------------------------------------------------------
+
+    def get(self, tenant_id: str, contact_id: str) -> Contact | None:
+        item = self._get(keys.contact_key(tenant_id, contact_id))
+        return model_from(Contact, item) if item else None
+
+    def page(self, tenant_id: str, query: ContactQuery, after: str | None, limit: int) -> Page[Contact]:
+        # Filtering by status reads the status index; every other filter is applied to what is read,
+        # by the one rule in ContactQuery.matches, within a bounded number of calls.
+        by_status = query.status is not None
+        needs_filter = query.model_copy(update={"status": None}).is_filtered
+        batch = max(limit + 1, FILTERED_BATCH) if needs_filter else limit + 1
+        request: QueryInputTypeDef = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk",
+            "ScanIndexForward": False,
+            "Limit": batch,
+        }
+        if query.status is not None:
+            request["IndexName"] = keys.GSI1
+            request["ExpressionAttributeNames"] = {"#pk": keys.GSI1PK}
+            request["ExpressionAttributeValues"] = {
+                ":pk": {"S": keys.contacts_by_status_pk(tenant_id, query.status)}
+            }
+        else:
+            request["ExpressionAttributeNames"] = {"#pk": keys.PK}
+            request["ExpressionAttributeValues"] = {":pk": {"S": keys.contacts_pk(tenant_id)}}
+        if after is not None:
+            request["ExclusiveStartKey"] = self._start_key(tenant_id, query, after, by_status)
+
+        found: list[Contact] = []
+        last_read: str | None = after
+        for _ in range(MAX_QUERIES_PER_PAGE):
+            response = self._client.query(**request)
+            for raw in response.get("Items", []):
+                contact = model_from(Contact, raw)
+                if query.matches(contact) and not contact.deleting:
+                    if len(found) == limit:
+                        return Page(found, after=found[-1].id)
+                    found.append(contact)
+                last_read = contact.id
+            last_key = response.get("LastEvaluatedKey")
+            if not last_key:
+                return Page(found, after=None)
+            request["ExclusiveStartKey"] = last_key
+        return Page(found, after=last_read)
+
+    def _start_key(self, tenant_id: str, query: ContactQuery, after: str, by_status: bool) -> Item:
+        key: dict[str, str] = keys.contact_key(tenant_id, after)
+        if by_status and query.status is not None:
+            key |= keys.contact_index_keys(tenant_id, after, query.status)
+        return to_item(key)
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def _item(self, contact: Contact) -> Item:
+        return contact_item(contact)
+
+    def _guard(self, contact: Contact) -> Item:
+        return to_item(
+            {
+                **keys.email_guard_key(contact.tenant_id, contact.email_key),
+                "entity": "email_guard",
+                "contact_id": contact.id,
+                "email_key": contact.email_key,
+            }
+        )
+
+    def _claim_email(self, contact: Contact) -> TransactWriteItemTypeDef:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": self._guard(contact),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def _release_email(self, contact: Contact) -> TransactWriteItemTypeDef:
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": to_item(keys.email_guard_key(contact.tenant_id, contact.email_key)),
+                "ConditionExpression": "contact_id = :id",
+                "ExpressionAttributeValues": {":id": {"S": contact.id}},
+            }
+        }
+
+    def add(self, contact: Contact) -> None:
+        self._commit(self.creation_parts(contact), email_claim_at=1)
+
+    def creation_parts(self, contact: Contact) -> list[TransactWriteItemTypeDef]:
+        """A new contact and its address claim (the claim second), for a transaction."""
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": self._item(contact),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            self._claim_email(contact),
+        ]
+
+    def by_email(self, tenant_id: str, email_key: str) -> Contact | None:
+        guard = self._get(keys.email_guard_key(tenant_id, email_key))
+        return self.get(tenant_id, from_item(guard)["contact_id"]) if guard else None
+
+    def replace(self, contact: Contact, previous: Contact) -> None:
+        parts: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": self._item(contact),
+                    "ConditionExpression": "version = :version",
+                    "ExpressionAttributeValues": {":version": {"N": str(previous.version)}},
+                }
+            }
+        ]
+        claim_at = None
+        if contact.email_key != previous.email_key:
+            parts += [self._release_email(previous), self._claim_email(contact)]
+            claim_at = 2
+            # A link mailed to the old address must not activate the account for the new one.
+            parts.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": to_item(keys.activation_link_key(contact.tenant_id, contact.id)),
+                    }
+                }
+            )
+        self._commit(parts, email_claim_at=claim_at)
+
+    def _dependents(self, contact: Contact) -> list[dict[str, Any]]:
+        """Every item in the contact's partition (jobs, tokens, mail log), read consistently."""
+        items: list[dict[str, Any]] = []
+        request: QueryInputTypeDef = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": keys.contact_partition(contact.tenant_id, contact.id)}
+            },
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._client.query(**request)
+            items += [from_item(item) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    @staticmethod
+    def _jobs_unchanged(dependents: list[dict[str, Any]], jobs: Sequence[Job]) -> bool:
+        found = {item["id"]: item["state"] for item in dependents if item.get("entity") == "job"}
+        return found == {job.id: job.state.value for job in jobs}
+
+    def _dependent_keys(self, contact: Contact, dependents: list[dict[str, Any]]) -> list[dict[str, str]]:
+        return [
+            key
+            for item in dependents
+            for key in (
+                {keys.PK: item[keys.PK], keys.SK: item[keys.SK]},
+                *self._outside_partition(contact, item),
+            )
+        ]
+
+    @staticmethod
+    def _outside_partition(contact: Contact, item: dict[str, Any]) -> list[dict[str, str]]:
+        """Items elsewhere that a dependent item points to, deleted with it."""
+        if item.get("entity") == "job":
+            return [keys.job_pointer_key(contact.tenant_id, item["id"])]
+        if item.get("entity") == "activation_link":
+            return [keys.activation_token_key(contact.tenant_id, item["digest"])]
+        return []
+
+    def remove(self, contact: Contact, jobs: Sequence[Job]) -> None:
+        dependents = self._dependents(contact)
+        if not self._jobs_unchanged(dependents, jobs):
+            raise StaleContact
+        condition = "attribute_exists(deleting)" if contact.deleting else "version = :version"
+        values = {} if contact.deleting else {":version": {"N": str(contact.version)}}
+        owner: TransactWriteItemTypeDef = {
+            "Delete": {
+                "TableName": self._table,
+                "Key": to_item(keys.contact_key(contact.tenant_id, contact.id)),
+                "ConditionExpression": condition,
+                **({"ExpressionAttributeValues": values} if values else {}),  # type: ignore[typeddict-item]
+            }
+        }
+        parts: list[TransactWriteItemTypeDef] = [owner, self._release_email(contact)]
+        for item in dependents:
+            own: TransactWriteItemTypeDef = {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_item({keys.PK: item[keys.PK], keys.SK: item[keys.SK]}),
+                }
+            }
+            if item.get("entity") == "job":
+                # The job must still be in the state the rule was checked against.
+                own["Delete"]["ConditionExpression"] = "#state = :state"
+                own["Delete"]["ExpressionAttributeNames"] = {"#state": "state"}
+                own["Delete"]["ExpressionAttributeValues"] = {":state": {"S": item["state"]}}
+            parts.append(own)
+            parts += [
+                {"Delete": {"TableName": self._table, "Key": to_item(key)}}
+                for key in self._outside_partition(contact, item)
+            ]
+        if len(parts) <= MAX_TRANSACTION_ITEMS and not contact.deleting:
+            self._commit(parts, email_claim_at=None)
+            return
+        self._remove_in_steps(contact, jobs)
+
+    def _remove_in_steps(self, contact: Contact, jobs: Sequence[Job]) -> None:
+        """More than one transaction holds: freeze the contact (no job may be added or change
+        state), delete its dependents in batches, then the contact. Interrupted, the mark stays
+        and the next delete of the contact finishes the work."""
+        key = to_item(keys.contact_key(contact.tenant_id, contact.id))
+        if not contact.deleting:
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression="SET deleting = :yes, version = version + :one",
+                    ConditionExpression="version = :version",
+                    ExpressionAttributeValues={
+                        ":yes": {"BOOL": True},
+                        ":one": {"N": "1"},
+                        ":version": {"N": str(contact.version)},
+                    },
+                )
+            except ClientError as error:
+                if is_condition_failure(error):
+                    raise StaleContact from None
+                raise
+            if not self._jobs_unchanged(self._dependents(contact), jobs):
+                # A job changed state before the freeze took hold: thaw, and let the caller re-judge.
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression="REMOVE deleting SET version = version + :one",
+                    ExpressionAttributeValues={":one": {"N": "1"}},
+                )
+                raise StaleContact
+        requests: list[WriteRequestTypeDef] = [
+            {"DeleteRequest": {"Key": to_item(item_key)}}
+            for item_key in self._dependent_keys(contact, self._dependents(contact))
+        ]
+        batch_write(self._client, self._table, requests)
+        parts: list[TransactWriteItemTypeDef] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": key,
+                    "ConditionExpression": "attribute_exists(deleting)",
+                }
+            },
+            self._release_email(contact),
+        ]
+        self._commit(parts, email_claim_at=None)
+
+    def _commit(self, parts: list[TransactWriteItemTypeDef], email_claim_at: int | None) -> None:
+        failed = self._try_transact(parts)
+        if failed is not None:
+            raise EmailTaken if email_claim_at is not None and email_claim_at in failed else StaleContact

@@ -1,0 +1,1 @@
+"""What every area builds on: errors, fields, clock, identity, pagination, settings, observability."""

@@ -1,0 +1,54 @@
+"""Requests about many contacts at once: 1 to 100 ids, answered per id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pforte.core.errors import DomainError, ErrorCode
+
+MAX_BULK_IDS = 100
+
+
+class BulkIds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] = Field(min_length=1, max_length=MAX_BULK_IDS)
+
+
+class BulkError(BaseModel):
+    code: ErrorCode
+    message: str
+
+
+class BulkStatus(StrEnum):
+    DELETED = "deleted"
+    QUEUED = "queued"
+    FAILED = "failed"
+
+
+class BulkResult(BaseModel):
+    id: str
+    status: BulkStatus
+    error: BulkError | None = None
+
+
+class BulkResults(BaseModel):
+    results: list[BulkResult]
+
+
+def per_id(ids: Sequence[str], action: Callable[[str], object], done: BulkStatus) -> list[BulkResult]:
+    """Run `action` once for each distinct id; a domain error fails that id only. One result per
+    id as given (a repeated id repeats its result)."""
+    outcome: dict[str, BulkResult] = {}
+    for item_id in dict.fromkeys(ids):
+        try:
+            action(item_id)
+        except DomainError as error:
+            failure = BulkError(code=error.code, message=error.message)
+            outcome[item_id] = BulkResult(id=item_id, status=BulkStatus.FAILED, error=failure)
+        else:
+            outcome[item_id] = BulkResult(id=item_id, status=done)
+    return [outcome[item_id] for item_id in ids]

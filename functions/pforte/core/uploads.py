@@ -1,0 +1,12 @@
+"""The shape of a presigned POST: where to send a file and the fields S3 checks."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class UploadForm(BaseModel):
+    """A presigned POST form: post the fields and then the file to `url`."""
+
+    url: str
+    fields: dict[str, str]

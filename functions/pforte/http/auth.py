@@ -1,0 +1,41 @@
+"""Who is calling: the caller's identity from the claims API Gateway's authorizer verified."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Depends, Request
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from pforte.core.identity import Actor, Customer, actor_from_claims, customer_from_claims
+
+
+def _claims(request: Request) -> Mapping[str, Any] | None:
+    event = request.resolved_event
+    return event.request_context.authorizer.claims if isinstance(event, APIGatewayProxyEvent) else None
+
+
+def current_actor(request: Request) -> Actor:
+    """The staff caller, from the claims of the staff pool's authorizer."""
+    return actor_from_claims(_claims(request))
+
+
+def current_customer(request: Request) -> Customer:
+    """The signed-in customer, from the claims of the customer pool's authorizer."""
+    return customer_from_claims(_claims(request))
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+CurrentCustomer = Annotated[Customer, Depends(current_customer)]
+
+
+def current_terms(actor: CurrentActor) -> str | None:
+    """The version of the caller's tenant's current terms of use (None before the first upload)."""
+    from pforte import wiring
+    from pforte.terms.service import current_version
+
+    return current_version(wiring.terms_repository(), actor.tenant_id)
+
+
+CurrentTerms = Annotated[str | None, Depends(current_terms)]

@@ -1,0 +1,1 @@
+"""Jobs: the customers' print jobs, their states and their files."""

@@ -1,0 +1,1 @@
+"""Links: the onboarding link, the generic link, its quotas and schedules."""

@@ -1,0 +1,1 @@
+"""Mail: what the product sends, rendered per language."""

@@ -1,1 +1,0 @@
-"""DynamoDB repositories. Key formats live in `keys` and nowhere else."""

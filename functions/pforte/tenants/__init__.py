@@ -1,0 +1,1 @@
+"""Tenants: the tenant profile and its settings."""

@@ -1,0 +1,1 @@
+"""Terms of use: uploads, the current version, acceptance."""

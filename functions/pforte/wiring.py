@@ -1,0 +1,255 @@
+"""The composition root: every adapter is made here, once per container, when first asked for.
+
+Routes (through `Depends`) and workers alike take their adapters from here. Each factory imports
+its adapter when it is first called, so a function loads only the areas and AWS clients its
+requests use; `reset()` forgets them (the local server and tests swap the backend).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from pforte.aws import clients
+from pforte.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from pforte.activation.service import ActivationRepository, FailedAttempts
+    from pforte.aws.exports import S3ExportObjects
+    from pforte.aws.files import S3JobFiles
+    from pforte.contacts.deletion import Deletion
+    from pforte.contacts.imports import ImportJobRepository, ImportStore, Uploads
+    from pforte.contacts.lifecycle import LoginIdentities
+    from pforte.contacts.service import ContactFinder, ContactRepository
+    from pforte.contacts.store import DynamoContactRepository
+    from pforte.core.ports import MessageQueue
+    from pforte.exports.service import ExportRepository, ExportWork
+    from pforte.jobs.files import FileEntries
+    from pforte.jobs.service import JobRepository
+    from pforte.links.service import LinkKeys, SubmissionPorts
+    from pforte.links.store import DynamoLinkRepository
+    from pforte.mail.messages import Mailer
+    from pforte.tenants.service import TenantRepository
+    from pforte.terms.service import TermsRepository
+
+
+def _table() -> str:
+    return get_settings().table_name
+
+
+# --- DynamoDB repositories ------------------------------------------------------------------
+
+
+@cache
+def tenant_repository() -> TenantRepository:
+    from pforte.tenants.store import DynamoTenantRepository
+
+    return DynamoTenantRepository(clients.dynamodb(), _table())
+
+
+@cache
+def _contact_store() -> DynamoContactRepository:
+    from pforte.contacts.store import DynamoContactRepository
+
+    return DynamoContactRepository(clients.dynamodb(), _table())
+
+
+def contact_repository() -> ContactRepository:
+    return _contact_store()
+
+
+def contact_finder() -> ContactFinder:
+    return _contact_store()
+
+
+@cache
+def job_repository() -> JobRepository:
+    from pforte.jobs.store import DynamoJobRepository
+
+    return DynamoJobRepository(clients.dynamodb(), _table())
+
+
+@cache
+def file_entries() -> FileEntries:
+    from pforte.jobs.store import DynamoFileEntries
+
+    return DynamoFileEntries(clients.dynamodb(), _table())
+
+
+@cache
+def activation_repository() -> ActivationRepository:
+    from pforte.activation.store import DynamoActivationRepository
+
+    return DynamoActivationRepository(clients.dynamodb(), _table())
+
+
+@cache
+def failed_activations() -> FailedAttempts:
+    from pforte.activation.store import DynamoFailedAttempts
+
+    return DynamoFailedAttempts(clients.dynamodb(), _table(), "activation")
+
+
+@cache
+def registrations_per_source() -> FailedAttempts:
+    # Every registration counts (each one mails someone), not only failed ones.
+    from pforte.activation.store import DynamoFailedAttempts
+
+    return DynamoFailedAttempts(clients.dynamodb(), _table(), "registration")
+
+
+@cache
+def import_store() -> ImportStore:
+    from pforte.contacts.import_store import DynamoImportStore
+
+    return DynamoImportStore(clients.dynamodb(), _table())
+
+
+@cache
+def import_jobs() -> ImportJobRepository:
+    from pforte.contacts.import_store import DynamoImportJobs
+
+    return DynamoImportJobs(clients.dynamodb(), _table())
+
+
+@cache
+def link_repository() -> DynamoLinkRepository:
+    from pforte.links.store import DynamoLinkRepository
+
+    return DynamoLinkRepository(clients.dynamodb(), _table())
+
+
+@cache
+def export_repository() -> ExportRepository:
+    from pforte.exports.store import DynamoExportRepository
+
+    return DynamoExportRepository(clients.dynamodb(), _table())
+
+
+@cache
+def terms_repository() -> TermsRepository:
+    from pforte.terms.store import DynamoTermsRepository
+
+    return DynamoTermsRepository(clients.dynamodb(), _table())
+
+
+# --- S3, Cognito, SES, SQS, Secrets Manager ------------------------------------------------
+
+
+@cache
+def job_files() -> S3JobFiles:
+    from pforte.aws.files import S3JobFiles
+
+    return S3JobFiles(clients.s3(), get_settings().job_files_bucket)
+
+
+@cache
+def export_objects() -> S3ExportObjects:
+    from pforte.aws.exports import S3ExportObjects
+
+    return S3ExportObjects(clients.s3(), get_settings().exports_bucket)
+
+
+@cache
+def import_uploads() -> Uploads:
+    from pforte.aws.uploads import S3Uploads
+
+    return S3Uploads(clients.s3(), get_settings().imports_bucket)
+
+
+@cache
+def login_identities() -> LoginIdentities:
+    from pforte.aws.identities import CognitoLoginIdentities
+
+    settings = get_settings()
+    return CognitoLoginIdentities(
+        clients.cognito(), settings.customer_user_pool_id, settings.customer_user_pool_client_id
+    )
+
+
+@cache
+def mailer() -> Mailer:
+    from pforte.aws.mailer import SesMailer
+
+    return SesMailer(clients.sesv2(), get_settings().default_mail_sender)
+
+
+@cache
+def mail_queue() -> MessageQueue:
+    from pforte.aws.queues import SqsQueue
+
+    return SqsQueue(clients.sqs(), get_settings().mail_queue_url)
+
+
+@cache
+def exports_queue() -> MessageQueue:
+    from pforte.aws.queues import SqsQueue
+
+    return SqsQueue(clients.sqs(), get_settings().exports_queue_url)
+
+
+@cache
+def link_keys() -> LinkKeys:
+    from pforte.aws.secrets import SecretLinkKeys
+
+    return SecretLinkKeys(clients.secrets(), get_settings().link_secret_arn)
+
+
+# --- what services take as a whole ---------------------------------------------------------
+
+
+@cache
+def deletion() -> Deletion:
+    from pforte.contacts.deletion import Deletion
+
+    return Deletion(
+        contacts=contact_repository(),
+        jobs=job_repository(),
+        logins=login_identities(),
+        files=job_files(),
+        exports=export_objects(),
+    )
+
+
+@cache
+def export_work() -> ExportWork:
+    from pforte.exports.service import ExportWork
+
+    return ExportWork(
+        exports=export_repository(),
+        contacts=contact_repository(),
+        jobs=job_repository(),
+        files=job_files(),
+        objects=export_objects(),
+        terms=terms_repository(),
+    )
+
+
+def submission_ports() -> SubmissionPorts:
+    """Not cached: the idempotency store takes the invocation's context."""
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    from pforte.aws.idempotency import PowertoolsIdempotency
+    from pforte.links.service import SubmissionPorts
+    from pforte.links.store import DynamoAdmissions
+
+    return SubmissionPorts(
+        links=link_repository(),
+        keys=link_keys(),
+        tenants=tenant_repository(),
+        contacts=_contact_store(),
+        admissions=DynamoAdmissions(clients.dynamodb(), _table()),
+        storage=job_files(),
+        # Powertools keeps the invocation's context on the router while it resolves a request.
+        idempotency=PowertoolsIdempotency(
+            clients.dynamodb(), _table(), getattr(BaseRouter, "lambda_context", None)
+        ),
+    )
+
+
+def reset() -> None:
+    """Forget every adapter and client (the local server and tests swap the AWS backend)."""
+    clients.reset()
+    for factory in list(globals().values()):
+        if getattr(factory, "__module__", None) == __name__ and hasattr(factory, "cache_clear"):
+            factory.cache_clear()
