@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 3000
 
-.PHONY: run test lint typecheck template unit bench openapi lock clean
+.PHONY: run test lint imports typecheck template unit bench openapi lock clean
 
 $(STAMP): requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -17,11 +17,14 @@ $(STAMP): requirements-dev.lock
 run: $(STAMP)  ## the local API on moto, with a demo tenant (PORT=3000)
 	PORT=$(PORT) $(BIN)/python -m infra.local
 
-test: lint typecheck template unit  ## everything CI checks
+test: lint imports typecheck template unit  ## everything CI checks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+imports: $(STAMP)  ## the import contracts of pyproject.toml (import-linter)
+	PYTHONPATH=functions $(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy functions

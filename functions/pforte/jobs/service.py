@@ -9,7 +9,6 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from pforte.contacts.service import ContactRepository, get_contact
 from pforte.core.clock import is_id, new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, not_found
 from pforte.core.fields import Name, Timestamp
@@ -183,14 +182,38 @@ class JobRepository(Protocol):
         """Every job of the contact, read consistently."""
 
 
+class Owner(Protocol):
+    """A job's contact, as far as the jobs need to know it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def deleting(self) -> bool: ...
+
+
+class Owners(Protocol):
+    """The contacts, seen from the jobs (the contact repository is one): jobs sit below contacts,
+    so that deleting a contact may cascade to its jobs without a cycle between the two areas."""
+
+    def get(self, tenant_id: str, contact_id: str) -> Owner | None: ...
+
+
+def _owner(contacts: Owners, actor: Actor, contact_id: str) -> Owner:
+    owner = contacts.get(actor.tenant_id, contact_id) if is_id(contact_id) else None
+    if owner is None or owner.deleting:
+        raise not_found("Contact")
+    return owner
+
+
 def invalid_transition(current: str, wanted: str) -> DomainError:
     return DomainError(ErrorCode.INVALID_TRANSITION, f"A {current} job cannot become {wanted}.")
 
 
 def create_job(
-    jobs: JobRepository, contacts: ContactRepository, actor: Actor, contact_id: str, data: JobCreate
+    jobs: JobRepository, contacts: Owners, actor: Actor, contact_id: str, data: JobCreate
 ) -> Job:
-    contact = get_contact(contacts, actor, contact_id)
+    contact = _owner(contacts, actor, contact_id)
     now = utcnow()
     job = Job(
         id=new_id(),
@@ -216,13 +239,13 @@ def get_job(jobs: JobRepository, actor: Actor, job_id: str) -> Job:
 
 def list_jobs(
     jobs: JobRepository,
-    contacts: ContactRepository,
+    contacts: Owners,
     actor: Actor,
     contact_id: str,
     after: str | None,
     limit: int,
 ) -> Page[Job]:
-    contact = get_contact(contacts, actor, contact_id)
+    contact = _owner(contacts, actor, contact_id)
     return jobs.of_contact(actor.tenant_id, contact.id, after, limit)
 
 
