@@ -16,7 +16,6 @@ from pforte.contacts.lifecycle import (
     WeakPassword,
     check_password,
     weak_password,
-    with_status,
 )
 from pforte.contacts.service import (
     ContactCreate,
@@ -26,6 +25,7 @@ from pforte.contacts.service import (
     EmailTaken,
     new_contact,
 )
+from pforte.contacts.status import Change, allows, moved
 from pforte.core.errors import DomainError, ErrorCode, not_found
 from pforte.core.fields import EmailAddress, Name, OptionalText, email_key
 from pforte.core.identity import TENANT_ID_PATTERN, is_tenant_id
@@ -81,14 +81,14 @@ def register(
             contact = fresh
         except EmailTaken:  # registered twice at the same moment: the other one goes on
             return RegistrationReceived()
-    if contact.deleting or contact.status not in (ContactStatus.NOT_REGISTERED, ContactStatus.INACTIVE):
+    if contact.deleting or not allows(contact, Change.SELF_REGISTER):
         return RegistrationReceived()  # an account exists already: nothing to do, nothing said
     try:
         logins.register(contact, request.password)  # unconfirmed; an existing one is kept
     except WeakPassword as error:
         raise weak_password(error) from None
     if contact.status is ContactStatus.NOT_REGISTERED:
-        inactive = with_status(contact, ContactStatus.INACTIVE)
+        inactive = moved(contact, Change.SELF_REGISTER)
         contacts.replace(inactive, previous=contact)
         contact = inactive
     send_activation(tenant, activations, mailer, contact, purpose)

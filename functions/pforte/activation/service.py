@@ -20,11 +20,10 @@ from pforte.contacts.lifecycle import (
     LoginIdentities,
     WeakPassword,
     check_password,
-    invalid_transition,
     weak_password,
-    with_status,
 )
 from pforte.contacts.service import Contact, ContactRepository, ContactStatus, get_contact
+from pforte.contacts.status import Change, allows, check, moved
 from pforte.core.bulk import BulkResult, BulkStatus, per_id
 from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError
@@ -34,7 +33,6 @@ from pforte.core.ports import MessageQueue
 from pforte.mail.messages import Mailer, OutgoingMail, activation_mail
 from pforte.tenants.service import Tenant, TenantRepository, get_tenant
 
-REQUESTABLE_FROM = frozenset({ContactStatus.NOT_REGISTERED, ContactStatus.INACTIVE})
 MAX_FAILED_ATTEMPTS = 10
 ATTEMPT_WINDOW = timedelta(minutes=15)
 
@@ -151,8 +149,7 @@ def request_activation(
 ) -> ActivationRequested:
     """Mail the contact a new activation link; the link is stored before the mail goes out."""
     contact = get_contact(contacts, actor, contact_id)
-    if contact.status not in REQUESTABLE_FROM:
-        raise invalid_transition(contact, "request_activation")
+    check(contact, Change.REQUEST_ACTIVATION)
     return send_activation(get_tenant(tenants, actor), activations, mailer, contact)
 
 
@@ -207,7 +204,7 @@ def activate(
         or contact is None
         or contact.deleting
         or link.expires_at <= utcnow()
-        or contact.status not in REQUESTABLE_FROM
+        or not allows(contact, Change.USE_ACTIVATION_LINK)
     ):
         attempts.record_failure(source)
         raise token_invalid()
@@ -231,7 +228,7 @@ def activate(
         )
     else:
         logins.confirm_and_enable(contact)  # registered with a password of its own
-    if not activations.consume(link, with_status(contact, ContactStatus.ACTIVE), previous=contact):
+    if not activations.consume(link, moved(contact, Change.USE_ACTIVATION_LINK), previous=contact):
         # The link was used or replaced meanwhile: the login made for it must not outlive it.
         if contact.status is ContactStatus.NOT_REGISTERED:
             logins.delete(contact)
@@ -258,10 +255,9 @@ def queue_activation_requests(
     """Check each contact now, queue the mails of those that may get one; one result per id."""
     messages: list[QueuedActivation] = []
 
-    def check(contact_id: str) -> None:
+    def queue_one(contact_id: str) -> None:
         contact = get_contact(contacts, actor, contact_id)
-        if contact.status not in REQUESTABLE_FROM:
-            raise invalid_transition(contact, "request_activation")
+        check(contact, Change.REQUEST_ACTIVATION)
         messages.append(
             QueuedActivation(
                 request_id=new_id(),
@@ -271,7 +267,7 @@ def queue_activation_requests(
             )
         )
 
-    results = per_id(ids, check, BulkStatus.QUEUED)
+    results = per_id(ids, queue_one, BulkStatus.QUEUED)
     queue.enqueue(messages)
     return results
 

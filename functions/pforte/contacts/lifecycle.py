@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Protocol
 
 from pforte.contacts.service import Contact, ContactRepository, ContactStatus, get_contact, with_retries
-from pforte.core.clock import utcnow
+from pforte.contacts.status import Change, check, moved
 from pforte.core.errors import DomainError, ErrorCode, FieldError
 from pforte.core.identity import Actor
 
@@ -51,40 +50,11 @@ class LoginIdentities(Protocol):
         """Delete the identity; nothing to do if there is none."""
 
 
-class Action(StrEnum):
-    ACTIVATE = "activate"
-    DEACTIVATE = "deactivate"
-    DELETE_IDENTITIES = "delete_identities"
+# The staff actions on an account: each is a change of the one status table.
+Action = Change
 
-
-ALLOWED_FROM: dict[Action, frozenset[ContactStatus]] = {
-    Action.ACTIVATE: frozenset({ContactStatus.INACTIVE, ContactStatus.DEACTIVATED}),
-    Action.DEACTIVATE: frozenset({ContactStatus.ACTIVE}),
-    Action.DELETE_IDENTITIES: frozenset({ContactStatus.ACTIVE}),
-}
-RESULT: dict[Action, ContactStatus] = {
-    Action.ACTIVATE: ContactStatus.ACTIVE,
-    Action.DEACTIVATE: ContactStatus.DEACTIVATED,
-    Action.DELETE_IDENTITIES: ContactStatus.NOT_REGISTERED,
-}
-
-
-_REFUSED = {
-    "activate": "be activated",
-    "deactivate": "be deactivated",
-    "delete_identities": "lose its login identity",
-    "request_activation": "get an activation request",
-}
 
 PASSWORD_RULES = "At least 10 characters, with upper and lower case letters and a digit."
-
-
-def invalid_transition(contact: Contact, action: str) -> DomainError:
-    return DomainError(
-        ErrorCode.INVALID_TRANSITION,
-        f"A contact in status {contact.status} cannot {_REFUSED[action]}.",
-        [FieldError("status", str(contact.status))],
-    )
 
 
 # Lower case, upper case, a digit: the customer pool's password policy in template.yaml.
@@ -112,12 +82,6 @@ def weak_password(error: WeakPassword) -> DomainError:
     )
 
 
-def with_status(contact: Contact, status: ContactStatus, **changes: object) -> Contact:
-    return contact.model_copy(
-        update={"status": status, "updated_at": utcnow(), "version": contact.version + 1, **changes}
-    )
-
-
 def _activate_identity(logins: LoginIdentities, contact: Contact) -> None:
     if contact.status is ContactStatus.INACTIVE:
         # Nobody has shown that the password given at self-registration is the mailbox owner's.
@@ -137,10 +101,9 @@ def change_status(
 
     def attempt() -> Contact:
         contact = get_contact(contacts, actor, contact_id)
-        if contact.status not in ALLOWED_FROM[action]:
-            raise invalid_transition(contact, action)
+        check(contact, action)
         identity_step[action](contact)
-        changed = with_status(contact, RESULT[action])
+        changed = moved(contact, action)
         contacts.replace(changed, previous=contact)
         return changed
 

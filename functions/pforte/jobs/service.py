@@ -210,9 +210,7 @@ def invalid_transition(current: str, wanted: str) -> DomainError:
     return DomainError(ErrorCode.INVALID_TRANSITION, f"A {current} job cannot become {wanted}.")
 
 
-def create_job(
-    jobs: JobRepository, contacts: Owners, actor: Actor, contact_id: str, data: JobCreate
-) -> Job:
+def create_job(jobs: JobRepository, contacts: Owners, actor: Actor, contact_id: str, data: JobCreate) -> Job:
     contact = _owner(contacts, actor, contact_id)
     now = utcnow()
     job = Job(
