@@ -45,7 +45,8 @@ def _instrument(handler: Handler, correlation_id_path: str | None) -> Handler:
     if get_settings().tracing_enabled:
         from aws_lambda_powertools import Tracer
 
-        wrapped = Tracer().capture_lambda_handler(wrapped)
+        # Only boto3's calls are traced: patching every library X-Ray knows imports each of them.
+        wrapped = Tracer(patch_modules=("botocore",)).capture_lambda_handler(wrapped)
     return wrapped
 
 
