@@ -13,7 +13,7 @@ from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
 from infra.template import TEMPLATE, api_modules, api_routes, handler_modules, load_template, resources
-from pforte.storage import keys as keys
+from pforte.storage import keys
 
 
 @pytest.fixture(scope="module")

@@ -4,35 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Depends, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contacts.jobs import router as jobs_router
-from pforte import wiring
 from pforte.activation import service as activation
-from pforte.activation.service import ActivationRepository, ActivationRequested
+from pforte.activation.service import ActivationRequested
 from pforte.contacts import deletion as cascade
-from pforte.contacts import imports as imports
-from pforte.contacts import lifecycle as lifecycle
-from pforte.contacts import service as service
-from pforte.contacts.deletion import Deletion
+from pforte.contacts import imports, lifecycle, service
 from pforte.contacts.imports import (
     ImportJobOut,
-    ImportJobRepository,
     ImportReport,
-    ImportStore,
-    Uploads,
     UploadStarted,
 )
-from pforte.contacts.lifecycle import Action, LoginIdentities
+from pforte.contacts.lifecycle import Action
 from pforte.contacts.service import (
     ContactCreate,
     ContactOut,
     ContactPage,
     ContactPatch,
     ContactQuery,
-    ContactRepository,
     ContactStatus,
 )
 from pforte.core.bulk import BulkIds, BulkResults, BulkStatus
@@ -40,25 +32,14 @@ from pforte.core.errors import ErrorCode
 from pforte.core.fields import Language
 from pforte.core.observability import MetricUnit, instrumented, metrics
 from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
-from pforte.core.ports import MessageQueue
 from pforte.http.auth import CurrentActor, CurrentTerms
+from pforte.http.deps.activation import Activations, MailQueue
+from pforte.http.deps.contacts import ContactDeletion, Contacts, ImportJobs, Imports, ImportUploads, Logins
+from pforte.http.deps.mail import Mail
+from pforte.http.deps.tenants import Tenants
 from pforte.http.events import prepare_event
 from pforte.http.request import RawBody
 from pforte.http.resolver import accepted, create_app, created, errors
-from pforte.mail.messages import Mailer
-from pforte.tenants.service import TenantRepository
-
-Activations = Annotated[ActivationRepository, Depends(wiring.activation_repository)]
-ContactDeletion = Annotated[Deletion, Depends(wiring.deletion)]
-Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
-ImportJobs = Annotated[ImportJobRepository, Depends(wiring.import_jobs)]
-ImportUploads = Annotated[Uploads, Depends(wiring.import_uploads)]
-Imports = Annotated[ImportStore, Depends(wiring.import_store)]
-Logins = Annotated[LoginIdentities, Depends(wiring.login_identities)]
-Mail = Annotated[Mailer, Depends(wiring.mailer)]
-MailQueue = Annotated[MessageQueue, Depends(wiring.mail_queue)]
-Tenants = Annotated[TenantRepository, Depends(wiring.tenant_repository)]
-
 
 app = create_app()
 RAW_BODY_ROUTES = frozenset({"/contacts/imports"})

@@ -8,7 +8,7 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from pforte.contacts import imports as imports
+from pforte.contacts import imports
 from pforte.core.observability import MetricUnit, logger, metrics, sqs_worker
 from pforte.wiring import import_jobs, import_store, import_uploads, tenant_repository
 

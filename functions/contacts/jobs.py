@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from pforte import wiring
-from pforte.contacts.service import ContactRepository
 from pforte.core.errors import ErrorCode
 from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from pforte.http.auth import CurrentActor
+from pforte.http.deps.contacts import Contacts
+from pforte.http.deps.jobs import JobFileEntries, JobFileStorage, Jobs
 from pforte.http.resolver import created, errors
 from pforte.jobs import files as jobfiles
-from pforte.jobs import service as service
-from pforte.jobs.files import FileEntries, FileStorage, FileUpload, FileUploadRequest
-from pforte.jobs.service import JobCreate, JobOut, JobPage, JobPatch, JobRepository
-
-Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
-JobFileEntries = Annotated[FileEntries, Depends(wiring.file_entries)]
-JobFileStorage = Annotated[FileStorage, Depends(wiring.job_files)]
-Jobs = Annotated[JobRepository, Depends(wiring.job_repository)]
-
+from pforte.jobs import service
+from pforte.jobs.files import FileUpload, FileUploadRequest
+from pforte.jobs.service import JobCreate, JobOut, JobPage, JobPatch
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 

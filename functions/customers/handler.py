@@ -3,24 +3,19 @@ only; the API's customer authorizer refuses staff tokens, and staff routes refus
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pforte import wiring
-from pforte.contacts.service import ContactOut, ContactRepository
+from pforte.contacts.service import ContactOut
 from pforte.core.observability import MetricUnit, instrumented, metrics
 from pforte.http.auth import CurrentCustomer
+from pforte.http.deps.contacts import Contacts
+from pforte.http.deps.terms import TermsOfUse, TermsStorage
 from pforte.http.events import prepare_event
 from pforte.http.resolver import create_app
 from pforte.terms import service as terms
-from pforte.terms.service import TermsAccepted, TermsFiles, TermsOut, TermsRepository
-
-Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
-TermsOfUse = Annotated[TermsRepository, Depends(wiring.terms_repository)]
-TermsStorage = Annotated[TermsFiles, Depends(wiring.job_files)]
-
+from pforte.terms.service import TermsAccepted, TermsOut
 
 app = create_app()
 

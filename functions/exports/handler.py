@@ -4,32 +4,23 @@ The files are made by the exports worker (exports/worker.py) from the exports qu
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pforte import wiring
-from pforte.contacts.service import ContactRepository
 from pforte.core.observability import MetricUnit, instrumented, metrics
-from pforte.core.ports import MessageQueue
-from pforte.exports import service as service
+from pforte.exports import service
 from pforte.exports.service import (
     AccountExportRequest,
-    ExportObjects,
     ExportOut,
-    ExportRepository,
     ExportStarted,
 )
 from pforte.http.auth import CurrentActor
+from pforte.http.deps.contacts import Contacts
+from pforte.http.deps.exports import ExportFiles, Exports, ExportsQueue
 from pforte.http.events import prepare_event
 from pforte.http.resolver import accepted, create_app
-
-Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
-ExportFiles = Annotated[ExportObjects, Depends(wiring.export_objects)]
-Exports = Annotated[ExportRepository, Depends(wiring.export_repository)]
-ExportsQueue = Annotated[MessageQueue, Depends(wiring.exports_queue)]
-
 
 app = create_app()
 

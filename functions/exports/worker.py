@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from pforte.core.observability import MetricUnit, logger, metrics, sqs_worker
-from pforte.exports import archive as archive
+from pforte.exports import archive
 from pforte.exports import service as exports
 from pforte.exports.service import ExportMessage
 from pforte.wiring import export_work

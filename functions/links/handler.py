@@ -5,41 +5,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pforte import wiring
-from pforte.contacts.service import ContactRepository
 from pforte.core.errors import ErrorCode
 from pforte.core.observability import MetricUnit, instrumented, metrics
 from pforte.http.auth import CurrentActor
+from pforte.http.deps.contacts import Contacts
+from pforte.http.deps.links import Links, LinkSigning, Submissions
+from pforte.http.deps.mail import Mail
+from pforte.http.deps.tenants import Tenants
 from pforte.http.events import prepare_event
 from pforte.http.resolver import create_app, created, errors
-from pforte.links import service as service
+from pforte.links import service
 from pforte.links.service import (
     GenericLinkOut,
     GenericLinkSend,
     GenericLinkSent,
     GenericLinkSettings,
-    LinkKeys,
-    LinkRepository,
     OnboardingLink,
     Submission,
     SubmissionAccepted,
-    SubmissionPorts,
     UsageHistory,
 )
-from pforte.mail.messages import Mailer
-from pforte.tenants.service import TenantRepository
-
-Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
-LinkSigning = Annotated[LinkKeys, Depends(wiring.link_keys)]
-Links = Annotated[LinkRepository, Depends(wiring.link_repository)]
-Mail = Annotated[Mailer, Depends(wiring.mailer)]
-Submissions = Annotated[SubmissionPorts, Depends(wiring.submission_ports)]
-Tenants = Annotated[TenantRepository, Depends(wiring.tenant_repository)]
-
 
 app = create_app()
 

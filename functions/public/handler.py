@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pforte import wiring
-from pforte.activation import registration as registration
+from pforte.activation import registration
 from pforte.activation import service as activation
 from pforte.activation.registration import Registration, RegistrationReceived
-from pforte.activation.service import Activated, ActivationRepository, ActivationRequest, FailedAttempts
-from pforte.contacts.lifecycle import LoginIdentities
-from pforte.contacts.service import ContactFinder, ContactRepository
+from pforte.activation.service import Activated, ActivationRequest
 from pforte.core.errors import ErrorCode
 from pforte.core.observability import MetricUnit, instrumented, metrics
+from pforte.http.deps.activation import Activations, FailedActivations, Registrations
+from pforte.http.deps.contacts import Contacts, ContactsByEmail, Logins
+from pforte.http.deps.mail import Mail
+from pforte.http.deps.tenants import Tenants
 from pforte.http.events import prepare_event
 from pforte.http.request import SourceAddress
 from pforte.http.resolver import accepted, create_app, errors
-from pforte.mail.messages import Mailer
-from pforte.tenants.service import TenantRepository
-
-Activations = Annotated[ActivationRepository, Depends(wiring.activation_repository)]
-Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
-ContactsByEmail = Annotated[ContactFinder, Depends(wiring.contact_finder)]
-FailedActivations = Annotated[FailedAttempts, Depends(wiring.failed_activations)]
-Logins = Annotated[LoginIdentities, Depends(wiring.login_identities)]
-Mail = Annotated[Mailer, Depends(wiring.mailer)]
-Registrations = Annotated[FailedAttempts, Depends(wiring.registrations_per_source)]
-Tenants = Annotated[TenantRepository, Depends(wiring.tenant_repository)]
-
 
 app = create_app()
 

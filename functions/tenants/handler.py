@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pforte import wiring
 from pforte.core.observability import instrumented
 from pforte.http.auth import CurrentActor
+from pforte.http.deps.tenants import Tenants
+from pforte.http.deps.terms import TermsOfUse, TermsStorage
 from pforte.http.events import prepare_event
 from pforte.http.resolver import create_app, created
-from pforte.tenants import service as service
-from pforte.tenants.service import TenantOut, TenantPatch, TenantRepository
+from pforte.tenants import service
+from pforte.tenants.service import TenantOut, TenantPatch
 from pforte.terms import service as terms
 from pforte.terms.service import (
-    TermsFiles,
     TermsOut,
-    TermsRepository,
     TermsUpload,
     TermsUploadOut,
     TermsUploadRequest,
 )
-
-Tenants = Annotated[TenantRepository, Depends(wiring.tenant_repository)]
-TermsOfUse = Annotated[TermsRepository, Depends(wiring.terms_repository)]
-TermsStorage = Annotated[TermsFiles, Depends(wiring.job_files)]
-
 
 app = create_app()
 

@@ -34,7 +34,7 @@ def ensure_tenant(tenant_id: str, name: str | None = None) -> Any:
 
 def seed_demo() -> int:
     """Create the demo tenant and its contacts if they are not there; returns contacts added."""
-    from pforte.contacts import service as service
+    from pforte.contacts import service
     from pforte.contacts.service import ContactCreate, ContactQuery
     from pforte.core.fields import Language
     from pforte.core.identity import Actor, Role

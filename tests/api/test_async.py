@@ -209,7 +209,7 @@ def test_a_long_inline_file_is_imported_in_the_background(api: Api, queues: Queu
 def test_an_unexpected_failure_is_retried_and_the_last_one_fails_the_import(
     api: Api, queues: QueueRunner, aws: LocalResources, monkeypatch: Any
 ) -> None:
-    from pforte.contacts import imports as imports
+    from pforte.contacts import imports
 
     original = imports.import_contacts
     failures = {"left": 1}

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pforte.contacts import service as service
+from pforte.contacts import service
 from pforte.contacts.service import Contact, ContactCreate, ContactPatch, ContactQuery, ContactStatus
 from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.fields import Language

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pforte.contacts.service import Contact, ContactStatus
 from pforte.core.csvcells import neutralise, restore
 from pforte.core.fields import safe_filename
-from pforte.exports import archive as archive
+from pforte.exports import archive
 from pforte.exports import service as exports
 from pforte.exports.service import (
     AccountExportRequest,

@@ -6,7 +6,7 @@ import pytest
 
 from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.identity import Actor, Role
-from pforte.tenants import service as service
+from pforte.tenants import service
 from pforte.tenants.service import TenantPatch, new_tenant
 from tests.fakes import InMemoryTenants
 

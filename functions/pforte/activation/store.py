@@ -13,7 +13,7 @@ from pforte.contacts.service import Contact
 from pforte.contacts.store import contact_item
 from pforte.core.clock import iso, new_id, utcnow
 from pforte.mail.messages import OutgoingMail
-from pforte.storage import keys as keys
+from pforte.storage import keys
 from pforte.storage.dynamo import DynamoTable, from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from pydantic import BaseModel
 
 from pforte.core.errors import DomainError, ErrorCode
-from pforte.storage import keys as keys
+from pforte.storage import keys
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

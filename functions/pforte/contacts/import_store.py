@@ -18,7 +18,7 @@ from pforte.contacts.imports import ImportJob, ImportReport, ImportStatus
 from pforte.contacts.service import Contact
 from pforte.contacts.store import contact_item
 from pforte.core.clock import iso, utcnow
-from pforte.storage import keys as keys
+from pforte.storage import keys
 from pforte.storage.dynamo import (
     DynamoTable,
     batch_write,

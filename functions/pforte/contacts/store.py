@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from pforte.contacts.service import Contact, ContactQuery, EmailTaken, StaleContact
 from pforte.core.pagination import Page
 from pforte.jobs.service import Job
-from pforte.storage import keys as keys
+from pforte.storage import keys
 from pforte.storage.dynamo import (
     DynamoTable,
     Item,

@@ -457,7 +457,7 @@ def _discard(writer: ObjectWriter | None) -> None:
 
 def _source(work: ExportWork, export: Export) -> tuple[Iterable[bytes], int]:
     """The export's bytes as a stream, and their size if known up front (0 if not)."""
-    from pforte.exports import archive as archive
+    from pforte.exports import archive
 
     if export.kind is ExportKind.BACKUP:
         # The customer and its jobs are two independent reads: made at once, they cost one round trip.

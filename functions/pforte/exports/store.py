@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from pforte.core.clock import iso, utcnow
 from pforte.exports.service import CustomerGone, Export, ExportStatus, Outcome, Progress, Run, Superseded
-from pforte.storage import keys as keys
+from pforte.storage import keys
 from pforte.storage.dynamo import DynamoTable, is_condition_failure, model_from, set_or_remove, to_item
 
 if TYPE_CHECKING:

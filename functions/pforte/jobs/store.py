@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from pforte.core.pagination import Page
 from pforte.jobs.files import FileTargetGone
 from pforte.jobs.service import ContactGone, FileStatus, Job, JobChanged, JobFile, JobState
-from pforte.storage import keys as keys
+from pforte.storage import keys
 from pforte.storage.dynamo import DynamoTable, from_item, is_condition_failure, model_from, to_item
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from pforte.contacts.store import DynamoContactRepository
 from pforte.jobs.store import DynamoJobRepository
 from pforte.links.service import Admission, ContactChanged, GenericLink, LinkClosed, QuotaReached, Usage
-from pforte.storage import keys as keys
+from pforte.storage import keys
 from pforte.storage.dynamo import DynamoTable, is_condition_failure, model_from, to_item
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pforte.storage import keys as keys
+from pforte.storage import keys
 from pforte.storage.dynamo import DynamoTable, model_from, to_item
 from pforte.tenants.service import Tenant
 

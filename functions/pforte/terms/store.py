@@ -5,7 +5,7 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from pforte.jobs.service import FileStatus, JobFile
-from pforte.storage import keys as keys
+from pforte.storage import keys
 from pforte.storage.dynamo import DynamoTable, is_condition_failure, model_from, to_item
 from pforte.terms.service import Terms, TermsState
 
