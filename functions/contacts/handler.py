@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -149,53 +150,44 @@ def request_activation(
     return accepted(sent)
 
 
-def _status_action(
-    action: Action,
-    contacts: Contacts,
-    logins: Logins,
-    actor: CurrentActor,
-    terms: str | None,
-    contact_id: str,
-) -> ContactOut:
-    contact = lifecycle.change_status(contacts, logins, actor, contact_id, action)
-    metrics.add_metric(name=f"Contact{action.title().replace('_', '')}", unit=MetricUnit.Count, value=1)
-    return ContactOut.of(contact, terms)
-
-
-@app.post(
-    "/contacts/<contact_id>/activate",
-    summary="Activate (inactive or deactivated → active)",
-    tags=["status"],
-    openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
+# The staff status actions: one route each, all the same shape (the change comes from the table).
+_STATUS_ROUTES = (
+    (
+        "POST",
+        "/contacts/<contact_id>/activate",
+        Action.ACTIVATE,
+        "Activate (inactive or deactivated → active)",
+    ),
+    ("POST", "/contacts/<contact_id>/deactivate", Action.DEACTIVATE, "Deactivate (active → deactivated)"),
+    (
+        "DELETE",
+        "/contacts/<contact_id>/identities",
+        Action.DELETE_IDENTITIES,
+        "Delete the login identity (active → not registered); the contact and its jobs stay",
+    ),
 )
-def activate(
-    actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, logins: Logins, contact_id: str
-) -> ContactOut:
-    return _status_action(Action.ACTIVATE, contacts, logins, actor, terms, contact_id)
 
 
-@app.post(
-    "/contacts/<contact_id>/deactivate",
-    summary="Deactivate (active → deactivated)",
-    tags=["status"],
-    openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
-)
-def deactivate(
-    actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, logins: Logins, contact_id: str
-) -> ContactOut:
-    return _status_action(Action.DEACTIVATE, contacts, logins, actor, terms, contact_id)
+def _status_route(action: Action) -> Callable[..., ContactOut]:
+    def route(
+        actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, logins: Logins, contact_id: str
+    ) -> ContactOut:
+        contact = lifecycle.change_status(contacts, logins, actor, contact_id, action)
+        metrics.add_metric(name=f"Contact{action.title().replace('_', '')}", unit=MetricUnit.Count, value=1)
+        return ContactOut.of(contact, terms)
+
+    route.__name__ = route.__qualname__ = action.value  # the OpenAPI operation's name
+    return route
 
 
-@app.delete(
-    "/contacts/<contact_id>/identities",
-    summary="Delete the login identity (active → not registered); the contact and its jobs stay",
-    tags=["status"],
-    openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
-)
-def delete_identities(
-    actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, logins: Logins, contact_id: str
-) -> ContactOut:
-    return _status_action(Action.DELETE_IDENTITIES, contacts, logins, actor, terms, contact_id)
+for _method, _path, _action, _summary in _STATUS_ROUTES:
+    app.route(
+        _path,
+        method=_method,
+        summary=_summary,
+        tags=["status"],
+        openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
+    )(_status_route(_action))
 
 
 @app.get(
