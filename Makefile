@@ -23,8 +23,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
-	$(BIN)/mypy functions
+typecheck: $(STAMP)  ## the functions and the tests (fakes are checked against their ports)
+	$(BIN)/mypy functions tests
 
 template: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
