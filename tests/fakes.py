@@ -36,7 +36,7 @@ from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.pagination import Page
 from pforte.core.ports import MessageQueue
 from pforte.jobs.files import FileStorage, StoredObject
-from pforte.jobs.service import Job
+from pforte.jobs.service import ContactGone, Job, JobChanged, JobRepository, JobState
 from pforte.links.service import (
     Admission,
     Admissions,
@@ -132,6 +132,45 @@ class InMemoryTenants(TenantRepository):
 
     def save(self, tenant: Tenant) -> None:
         self.items[tenant.id] = tenant
+
+
+class InMemoryJobs(JobRepository):
+    """Jobs kept in `contacts.jobs`, so that a contact's remove takes its jobs along."""
+
+    def __init__(self, contacts: InMemoryContacts) -> None:
+        self.contacts = contacts
+
+    def _contact_open(self, job: Job) -> None:
+        contact = self.contacts.get(job.tenant_id, job.contact_id)
+        if contact is None or contact.deleting:
+            raise ContactGone
+
+    def get(self, tenant_id: str, job_id: str) -> Job | None:
+        return self.contacts.jobs.get((tenant_id, job_id))
+
+    def add(self, job: Job) -> None:
+        self._contact_open(job)
+        self.contacts.jobs[(job.tenant_id, job.id)] = job
+
+    def change_state(self, job: Job, previous: JobState) -> None:
+        stored = self.get(job.tenant_id, job.id)
+        if stored is None or stored.state is not previous:
+            raise JobChanged
+        self._contact_open(job)
+        self.contacts.jobs[(job.tenant_id, job.id)] = job
+
+    def of_contact(self, tenant_id: str, contact_id: str, after: str | None, limit: int) -> Page[Job]:
+        ordered = [
+            job for job in self.all_of_contact(tenant_id, contact_id) if after is None or job.id < after
+        ]
+        items = ordered[:limit]
+        return Page(items, after=items[-1].id if len(ordered) > limit else None)
+
+    def all_of_contact(self, tenant_id: str, contact_id: str) -> list[Job]:
+        jobs = (
+            j for (t, _), j in self.contacts.jobs.items() if t == tenant_id and j.contact_id == contact_id
+        )
+        return sorted(jobs, key=lambda job: job.id, reverse=True)
 
 
 # --- activation and login identities ------------------------------------------------------------
