@@ -21,6 +21,7 @@ from pforte.activation.service import (
     FailedAttempts,
     IssuedLink,
 )
+from pforte.contacts.deletion import CustomerExports
 from pforte.contacts.imports import ImportStore
 from pforte.contacts.lifecycle import LoginIdentities, WeakPassword
 from pforte.contacts.service import (
@@ -36,7 +37,7 @@ from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.pagination import Page
 from pforte.core.ports import MessageQueue
 from pforte.jobs.files import FileStorage, StoredObject
-from pforte.jobs.service import ContactGone, Job, JobChanged, JobRepository, JobState
+from pforte.jobs.service import ContactGone, Job, JobChanged, JobFiles, JobRepository, JobState
 from pforte.links.service import (
     Admission,
     Admissions,
@@ -171,6 +172,22 @@ class InMemoryJobs(JobRepository):
             j for (t, _), j in self.contacts.jobs.items() if t == tenant_id and j.contact_id == contact_id
         )
         return sorted(jobs, key=lambda job: job.id, reverse=True)
+
+
+class FakeJobFiles(JobFiles):
+    def __init__(self) -> None:
+        self.deleted: list[str] = []  # job ids whose files went
+
+    def delete_all(self, tenant_id: str, job_ids: Sequence[str]) -> None:
+        self.deleted.extend(job_ids)
+
+
+class FakeCustomerExports(CustomerExports):
+    def __init__(self) -> None:
+        self.deleted: list[tuple[str, str]] = []
+
+    def delete_of_customer(self, tenant_id: str, contact_id: str) -> None:
+        self.deleted.append((tenant_id, contact_id))
 
 
 # --- activation and login identities ------------------------------------------------------------

@@ -7,10 +7,13 @@ import itertools
 
 import pytest
 
+from pforte.contacts.deletion import Deletion, delete_contact
 from pforte.contacts.lifecycle import ALLOWED_FROM, RESULT, Action, change_status
 from pforte.contacts.service import Contact, ContactStatus
 from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.identity import Actor, Role
+from pforte.jobs.service import Job, JobCreate, JobState, create_job
+from tests.fakes import FakeCustomerExports, FakeJobFiles, InMemoryJobs
 from tests.unit.world import ACME, GOOD_PASSWORD, World
 
 ALL = list(itertools.product(ContactStatus, Action))
@@ -151,3 +154,69 @@ def test_a_contact_of_another_tenant_is_not_found() -> None:
         change_status(world.contacts, world.logins, other, mia.id, Action.DEACTIVATE)
     assert missing.value.code is ErrorCode.NOT_FOUND
     assert world.logins.identities[mia.id].enabled
+
+
+# --- deleting a contact: the login first, refused while a job is processing ---------------------
+
+
+def deletion(world: World) -> tuple[Deletion, FakeJobFiles, FakeCustomerExports]:
+    files, exports = FakeJobFiles(), FakeCustomerExports()
+    ports = Deletion(world.contacts, InMemoryJobs(world.contacts), world.logins, files, exports)
+    return ports, files, exports
+
+
+def job_of(world: World, contact: Contact, state: JobState = JobState.NEW) -> Job:
+    data = JobCreate(title="Flyer")
+    job = create_job(InMemoryJobs(world.contacts), world.contacts, ACME, contact.id, data)
+    if state is not JobState.NEW:
+        job = job.model_copy(update={"state": state})
+        world.contacts.jobs[(job.tenant_id, job.id)] = job
+    return job
+
+
+def test_deleting_a_contact_takes_its_login_jobs_files_and_backups() -> None:
+    # GIVEN an active customer with a completed job
+    world = World()
+    mia = world.contact(status=ContactStatus.ACTIVE)
+    job = job_of(world, mia, JobState.COMPLETED)
+    ports, files, exports = deletion(world)
+    # WHEN staff deletes it
+    delete_contact(ports, ACME, mia.id)
+    # THEN nothing of it is left
+    assert world.contacts.get("acme", mia.id) is None
+    assert world.contacts.jobs == {}
+    assert mia.id not in world.logins.identities
+    assert files.deleted == [job.id]
+    assert exports.deleted == [("acme", mia.id)]
+    # AND its address is free again
+    assert world.contact("mia@example.com").id != mia.id
+
+
+def test_a_contact_with_a_job_in_processing_is_not_deleted() -> None:
+    world = World()
+    mia = world.contact(status=ContactStatus.ACTIVE)
+    job = job_of(world, mia, JobState.PROCESSING)
+    ports, files, _ = deletion(world)
+    with pytest.raises(DomainError) as refused:
+        delete_contact(ports, ACME, mia.id)
+    assert refused.value.code is ErrorCode.JOBS_IN_PROGRESS
+    assert refused.value.details[0].field == f"jobs.{job.id}"
+    assert world.stored(mia) == mia
+    assert world.logins.identities[mia.id].enabled
+    assert files.deleted == []
+
+
+def test_a_delete_that_fails_after_the_login_went_can_be_repeated() -> None:
+    # GIVEN a delete whose contact write fails (someone kept writing in between)
+    world = World()
+    mia = world.contact(status=ContactStatus.ACTIVE)
+    ports, _, _ = deletion(world)
+    world.contacts.stale_writes = 99
+    with pytest.raises(DomainError):
+        delete_contact(ports, ACME, mia.id)
+    # THEN the login is gone but the contact is still there to delete again
+    assert mia.id not in world.logins.identities
+    assert world.contacts.get("acme", mia.id) is not None
+    world.contacts.stale_writes = 0
+    delete_contact(ports, ACME, mia.id)
+    assert world.contacts.get("acme", mia.id) is None
