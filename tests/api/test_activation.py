@@ -166,9 +166,7 @@ def test_ten_failures_from_one_address_block_it_for_15_minutes(
     assert blocked.error_code == "rate_limited"
     assert 0 < int(blocked.headers["Retry-After"]) <= 900
     # another address is not affected, and the block ends
-    monkeypatch.setattr(
-        "pforte.activation.store.utcnow", lambda: utcnow() + timedelta(minutes=15, seconds=1)
-    )
+    monkeypatch.setattr("pforte.activation.store.utcnow", lambda: utcnow() + timedelta(minutes=15, seconds=1))
     assert activate(api, token, ip="192.0.2.66").status == 200
 
 
