@@ -26,8 +26,8 @@ lint: $(STAMP)
 imports: $(STAMP)  ## the import contracts of pyproject.toml (import-linter)
 	PYTHONPATH=functions $(BIN)/lint-imports --no-cache
 
-typecheck: $(STAMP)
-	$(BIN)/mypy functions
+typecheck: $(STAMP)  ## the functions and the tests (fakes are checked against their ports)
+	$(BIN)/mypy functions tests
 
 template: $(STAMP)
 	$(BIN)/cfn-lint template.yaml

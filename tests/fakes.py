@@ -1,20 +1,73 @@
-"""In-memory repositories with the same contract as the DynamoDB ones, for the rules' unit tests."""
+"""In-memory adapters with the same contract as the AWS ones, for the rules' unit tests.
+
+Each fake inherits the port (Protocol) it stands in for: mypy then checks every method against
+the port's signature, and a fake that lacks one of the port's methods cannot be instantiated, so
+a fake that drifts from its port fails `make typecheck`.
+"""
 
 from __future__ import annotations
 
-from pforte.contacts.service import Contact, ContactQuery, EmailTaken, StaleContact
+import dataclasses
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from pforte.activation.service import (
+    ATTEMPT_WINDOW,
+    MAX_FAILED_ATTEMPTS,
+    ActivationRepository,
+    FailedAttempts,
+    IssuedLink,
+)
+from pforte.contacts.deletion import CustomerExports
+from pforte.contacts.imports import ImportStore
+from pforte.contacts.lifecycle import LoginIdentities, WeakPassword
+from pforte.contacts.service import (
+    Contact,
+    ContactFinder,
+    ContactQuery,
+    ContactRepository,
+    EmailTaken,
+    StaleContact,
+)
+from pforte.core.clock import utcnow
+from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.pagination import Page
-from pforte.tenants.service import Tenant
+from pforte.core.ports import MessageQueue
+from pforte.jobs.files import FileStorage, StoredObject
+from pforte.jobs.service import ContactGone, Job, JobChanged, JobFiles, JobRepository, JobState
+from pforte.links.service import (
+    Admission,
+    Admissions,
+    ContactChanged,
+    GenericLink,
+    Idempotency,
+    LinkClosed,
+    LinkKeys,
+    LinkRepository,
+    QuotaReached,
+    Result,
+    Usage,
+)
+from pforte.mail.messages import Mailer, OutgoingMail
+from pforte.tenants.service import Tenant, TenantRepository
 
 
-class InMemoryContacts:
+class InMemoryContacts(ContactRepository, ContactFinder):
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Contact] = {}
         self.emails: dict[tuple[str, str], str] = {}
+        self.jobs: dict[tuple[str, str], Job] = {}  # jobs by (tenant, job id), removed with their contact
         self.stale_writes = 0  # how many next writes fail as if someone wrote in between
 
     def get(self, tenant_id: str, contact_id: str) -> Contact | None:
         return self.items.get((tenant_id, contact_id))
+
+    def by_email(self, tenant_id: str, email_key: str) -> Contact | None:
+        contact_id = self.emails.get((tenant_id, email_key))
+        return self.get(tenant_id, contact_id) if contact_id else None
 
     def add(self, contact: Contact) -> None:
         if (contact.tenant_id, contact.email_key) in self.emails:
@@ -39,8 +92,13 @@ class InMemoryContacts:
             self.emails[(contact.tenant_id, contact.email_key)] = contact.id
         self.items[(contact.tenant_id, contact.id)] = contact
 
-    def remove(self, contact: Contact) -> None:
+    def remove(self, contact: Contact, jobs: Sequence[Job]) -> None:
         self._check_fresh(contact)
+        stored_jobs = {job.id for job in self.jobs.values() if job.contact_id == contact.id}
+        if stored_jobs != {job.id for job in jobs}:
+            raise StaleContact  # a job arrived (or went) since the jobs were read
+        for job in jobs:
+            del self.jobs[(contact.tenant_id, job.id)]
         del self.items[(contact.tenant_id, contact.id)]
         del self.emails[(contact.tenant_id, contact.email_key)]
 
@@ -56,8 +114,11 @@ class InMemoryContacts:
         items = matching[:limit]
         return Page(items, after=items[-1].id if len(matching) > limit else None)
 
+    def of_tenant(self, tenant_id: str) -> list[Contact]:
+        return [c for (tenant, _), c in self.items.items() if tenant == tenant_id]
 
-class InMemoryTenants:
+
+class InMemoryTenants(TenantRepository):
     def __init__(self) -> None:
         self.items: dict[str, Tenant] = {}
 
@@ -72,3 +133,371 @@ class InMemoryTenants:
 
     def save(self, tenant: Tenant) -> None:
         self.items[tenant.id] = tenant
+
+
+class InMemoryJobs(JobRepository):
+    """Jobs kept in `contacts.jobs`, so that a contact's remove takes its jobs along."""
+
+    def __init__(self, contacts: InMemoryContacts) -> None:
+        self.contacts = contacts
+
+    def _contact_open(self, job: Job) -> None:
+        contact = self.contacts.get(job.tenant_id, job.contact_id)
+        if contact is None or contact.deleting:
+            raise ContactGone
+
+    def get(self, tenant_id: str, job_id: str) -> Job | None:
+        return self.contacts.jobs.get((tenant_id, job_id))
+
+    def add(self, job: Job) -> None:
+        self._contact_open(job)
+        self.contacts.jobs[(job.tenant_id, job.id)] = job
+
+    def change_state(self, job: Job, previous: JobState) -> None:
+        stored = self.get(job.tenant_id, job.id)
+        if stored is None or stored.state is not previous:
+            raise JobChanged
+        self._contact_open(job)
+        self.contacts.jobs[(job.tenant_id, job.id)] = job
+
+    def of_contact(self, tenant_id: str, contact_id: str, after: str | None, limit: int) -> Page[Job]:
+        ordered = [
+            job for job in self.all_of_contact(tenant_id, contact_id) if after is None or job.id < after
+        ]
+        items = ordered[:limit]
+        return Page(items, after=items[-1].id if len(ordered) > limit else None)
+
+    def all_of_contact(self, tenant_id: str, contact_id: str) -> list[Job]:
+        jobs = (
+            j for (t, _), j in self.contacts.jobs.items() if t == tenant_id and j.contact_id == contact_id
+        )
+        return sorted(jobs, key=lambda job: job.id, reverse=True)
+
+
+class FakeJobFiles(JobFiles):
+    def __init__(self) -> None:
+        self.deleted: list[str] = []  # job ids whose files went
+
+    def delete_all(self, tenant_id: str, job_ids: Sequence[str]) -> None:
+        self.deleted.extend(job_ids)
+
+
+class FakeCustomerExports(CustomerExports):
+    def __init__(self) -> None:
+        self.deleted: list[tuple[str, str]] = []
+
+    def delete_of_customer(self, tenant_id: str, contact_id: str) -> None:
+        self.deleted.append((tenant_id, contact_id))
+
+
+# --- activation and login identities ------------------------------------------------------------
+
+
+class InMemoryActivations(ActivationRepository):
+    """Links and the mail log, writing the contacts of `contacts` as the DynamoDB store does."""
+
+    def __init__(self, contacts: InMemoryContacts) -> None:
+        self.contacts = contacts
+        self.tokens: dict[tuple[str, str], IssuedLink] = {}  # by (tenant, digest)
+        self.current: dict[tuple[str, str], str] = {}  # (tenant, contact) → digest of its valid link
+        self.mail_log: list[tuple[str, OutgoingMail, str]] = []  # (contact id, mail, message id)
+        self.requests: dict[tuple[str, str, str], str] = {}  # queued request → pending | done
+
+    def issue(self, contact: Contact, link: IssuedLink) -> None:
+        old = self.current.get((link.tenant_id, link.contact_id))
+        if old is not None:
+            self.tokens.pop((link.tenant_id, old), None)
+        self.tokens[(link.tenant_id, link.digest)] = link
+        self.current[(link.tenant_id, link.contact_id)] = link.digest
+
+    def find(self, tenant_id: str, digest: str) -> IssuedLink | None:
+        link = self.tokens.get((tenant_id, digest))
+        if link is None or self.current.get((tenant_id, link.contact_id)) != digest:
+            return None
+        return link
+
+    def consume(self, link: IssuedLink, contact: Contact, previous: Contact) -> bool:
+        stored = self.contacts.get(previous.tenant_id, previous.id)
+        if (
+            (link.tenant_id, link.digest) not in self.tokens
+            or self.current.get((link.tenant_id, link.contact_id)) != link.digest
+            or stored is None
+            or stored.version != previous.version
+            or stored.deleting
+        ):
+            return False
+        del self.tokens[(link.tenant_id, link.digest)]
+        del self.current[(link.tenant_id, link.contact_id)]
+        self.contacts.items[(contact.tenant_id, contact.id)] = contact
+        return True
+
+    def record_sent(self, contact: Contact, previous: Contact, mail: OutgoingMail, message_id: str) -> None:
+        # Only the invitation fields, on the contact as it is stored now.
+        stored = self.contacts.get(contact.tenant_id, contact.id)
+        if stored is None or stored.deleting:
+            raise StaleContact
+        self.contacts.items[(contact.tenant_id, contact.id)] = stored.model_copy(
+            update={
+                "invitation_sent_at": contact.invitation_sent_at,
+                "updated_at": contact.invitation_sent_at,
+                "version": stored.version + 1,
+            }
+        )
+        self.mail_log.append((contact.id, mail, message_id))
+
+    def claim_request(self, tenant_id: str, contact_id: str, request_id: str) -> bool:
+        key = (tenant_id, contact_id, request_id)
+        if self.requests.get(key) == "done":
+            return False
+        self.requests[key] = "pending"
+        return True
+
+    def complete_request(self, tenant_id: str, contact_id: str, request_id: str) -> None:
+        self.requests[(tenant_id, contact_id, request_id)] = "done"
+
+    def expire_all(self) -> None:
+        """Every link's expiry passed, as if its days had gone by."""
+        past = utcnow() - timedelta(seconds=1)
+        self.tokens = {key: dataclasses.replace(link, expires_at=past) for key, link in self.tokens.items()}
+
+
+@dataclasses.dataclass
+class Identity:
+    password: str | None
+    confirmed: bool
+    enabled: bool = True
+    email: str = ""
+
+
+class FakeLogins(LoginIdentities):
+    """Login identities by contact id; `fail_next` makes the next call of that name fail."""
+
+    def __init__(self) -> None:
+        self.identities: dict[str, Identity] = {}
+        self.calls: list[tuple[str, str]] = []  # (method, contact id), in order
+        self.refused_passwords: set[str] = set()  # what the pool's policy refuses beyond our check
+        self.fail_next: set[str] = set()
+
+    def _call(self, name: str, contact: Contact) -> None:
+        self.calls.append((name, contact.id))
+        if name in self.fail_next:
+            self.fail_next.discard(name)
+            raise ConnectionError(f"the login pool did not answer {name}")
+
+    def create(self, contact: Contact, password: str) -> None:
+        self._call("create", contact)
+        self.identities.setdefault(contact.id, Identity(None, confirmed=True, email=contact.email))
+        if password in self.refused_passwords:
+            raise WeakPassword("Password does not conform to policy")
+        identity = self.identities[contact.id]
+        identity.password, identity.confirmed, identity.enabled = password, True, True
+
+    def register(self, contact: Contact, password: str) -> None:
+        self._call("register", contact)
+        if password in self.refused_passwords:
+            raise WeakPassword("Password does not conform to policy")
+        self.identities.setdefault(contact.id, Identity(password, confirmed=False, email=contact.email))
+
+    def confirm_and_enable(self, contact: Contact) -> None:
+        self._call("confirm_and_enable", contact)
+        identity = self.identities[contact.id]  # Cognito answers UserNotFound too
+        identity.confirmed, identity.enabled = True, True
+
+    def confirm_without_password(self, contact: Contact) -> None:
+        self._call("confirm_without_password", contact)
+        identity = self.identities[contact.id]
+        identity.password, identity.confirmed, identity.enabled = None, True, True
+
+    def disable(self, contact: Contact) -> None:
+        self._call("disable", contact)
+        if contact.id in self.identities:
+            self.identities[contact.id].enabled = False
+
+    def change_email(self, contact: Contact) -> None:
+        self._call("change_email", contact)
+        if contact.id in self.identities:
+            self.identities[contact.id].email = contact.email
+
+    def delete(self, contact: Contact) -> None:
+        self._call("delete", contact)
+        self.identities.pop(contact.id, None)
+
+
+class FakeMailer(Mailer):
+    def __init__(self) -> None:
+        self.sent: list[OutgoingMail] = []
+
+    def send(self, mail: OutgoingMail) -> str:
+        self.sent.append(mail)
+        return f"message-{len(self.sent)}"
+
+    def to(self, address: str) -> list[OutgoingMail]:
+        return [mail for mail in self.sent if mail.to == address]
+
+
+class FakeAttempts(FailedAttempts):
+    """Ten failures of one source within the window block it for the window, as in DynamoDB."""
+
+    def __init__(self) -> None:
+        self.failures: dict[str, int] = {}
+
+    def blocked_for(self, source: str) -> int:
+        blocked = self.failures.get(source, 0) >= MAX_FAILED_ATTEMPTS
+        return int(ATTEMPT_WINDOW.total_seconds()) if blocked else 0
+
+    def record_failure(self, source: str) -> None:
+        self.failures[source] = self.failures.get(source, 0) + 1
+
+
+class FakeQueue(MessageQueue):
+    def __init__(self) -> None:
+        self.messages: list[BaseModel] = []
+
+    def enqueue(self, messages: Sequence[BaseModel]) -> None:
+        self.messages.extend(messages)
+
+
+# --- the generic link -----------------------------------------------------------------------------
+
+
+class InMemoryLinks(LinkRepository):
+    def __init__(self) -> None:
+        self.links: dict[str, GenericLink] = {}
+        self.days: dict[tuple[str, date], Usage] = {}
+
+    def get(self, tenant_id: str) -> GenericLink | None:
+        return self.links.get(tenant_id)
+
+    def add(self, link: GenericLink) -> bool:
+        if link.tenant_id in self.links:
+            return False
+        self.links[link.tenant_id] = link
+        return True
+
+    def save(self, link: GenericLink, previous: GenericLink) -> bool:
+        stored = self.links.get(link.tenant_id)
+        if stored is None or (stored.nonce, stored.updated_at) != (previous.nonce, previous.updated_at):
+            return False
+        self.links[link.tenant_id] = link
+        return True
+
+    def usage(self, tenant_id: str, day: date) -> Usage:
+        return self.days.get((tenant_id, day)) or Usage(tenant_id=tenant_id, day=day)
+
+    def usage_since(self, tenant_id: str, first_day: date) -> list[Usage]:
+        days = [u for (tenant, day), u in self.days.items() if tenant == tenant_id and day >= first_day]
+        return sorted(days, key=lambda u: u.day, reverse=True)
+
+
+class InMemoryAdmissions(Admissions):
+    """The admission transaction: link unchanged and open, the day within every limit, the
+    contact as read; then the contact (if new), the job and the day's count, all or nothing."""
+
+    def __init__(self, links: InMemoryLinks, contacts: InMemoryContacts) -> None:
+        self.links, self.contacts = links, contacts
+        self.jobs: dict[str, Job] = {}
+
+    def admit(self, admission: Admission) -> None:
+        link = admission.link
+        stored = self.links.get(link.tenant_id)
+        if stored is None or stored.nonce != link.nonce or not stored.is_open(admission.now):
+            raise LinkClosed
+        usage = self.links.usage(link.tenant_id, admission.day)
+        if usage.jobs >= link.max_jobs_per_day or usage.bytes + admission.job_bytes > link.max_daily_bytes:
+            raise QuotaReached
+        contact = admission.contact
+        if admission.new_contact:
+            if (contact.tenant_id, contact.email_key) in self.contacts.emails:
+                raise ContactChanged
+            self.contacts.add(contact)
+        else:
+            current = self.contacts.get(contact.tenant_id, contact.id)
+            if current is None or current.deleting:
+                raise ContactChanged
+            self.contacts.items[(contact.tenant_id, contact.id)] = current.model_copy(
+                update={"version": current.version + 1}
+            )
+        self.jobs[admission.job.id] = admission.job
+        self.contacts.jobs[(admission.job.tenant_id, admission.job.id)] = admission.job
+        self.links.days[(link.tenant_id, admission.day)] = usage.model_copy(
+            update={"jobs": usage.jobs + 1, "bytes": usage.bytes + admission.job_bytes}
+        )
+
+
+class FakeKeys(LinkKeys):
+    def signing_key(self) -> bytes:
+        return b"k" * 32
+
+
+class FakeStorage(FileStorage):
+    """Presigned forms only: nothing is uploaded in a rule's test."""
+
+    def __init__(self) -> None:
+        self.signed: list[tuple[str, int]] = []
+
+    def presigned_post(
+        self, key: str, max_bytes: int, content_type: str, metadata: dict[str, str]
+    ) -> dict[str, Any]:
+        self.signed.append((key, max_bytes))
+        return {"url": "https://uploads.example.com/", "fields": {"key": key, **metadata}}
+
+    def head(self, key: str, version_id: str | None, etag: str | None = None) -> StoredObject | None:
+        return None
+
+    def read_range(self, key: str, version_id: str | None, start: int, end: int) -> bytes:
+        raise FileNotFoundError(key)
+
+    def remove(self, key: str, version_id: str | None) -> None:
+        return None
+
+
+class InMemoryIdempotency(Idempotency):
+    """The first result per (tenant, scope, key); another payload under the key is a conflict."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str, str], tuple[dict[str, Any], BaseModel]] = {}
+
+    def run_once(
+        self,
+        tenant_id: str,
+        scope: str,
+        key: str,
+        payload: dict[str, Any],
+        result_type: type[Result],
+        action: Callable[[], Result],
+        seconds: int,
+    ) -> Result:
+        record = self.records.get((tenant_id, scope, key))
+        if record is not None:
+            if record[0] != payload:
+                raise DomainError(
+                    ErrorCode.IDEMPOTENCY_CONFLICT, "This key was used for a different request."
+                )
+            return result_type.model_validate(record[1].model_dump())
+        result = action()
+        self.records[(tenant_id, scope, key)] = (payload, result)
+        return result
+
+
+# --- imports --------------------------------------------------------------------------------------
+
+
+class InMemoryImportStore(ImportStore):
+    """Writes into `contacts`, in batches as the DynamoDB store does."""
+
+    def __init__(self, contacts: InMemoryContacts) -> None:
+        self.contacts = contacts
+        self.batches: list[int] = []  # the size of every add_many
+
+    def existing_emails(self, tenant_id: str, email_keys: list[str]) -> set[str]:
+        return {key for key in email_keys if (tenant_id, key) in self.contacts.emails}
+
+    def add_many(self, contacts: list[Contact]) -> None:
+        self.batches.append(len(contacts))
+        for contact in contacts:
+            self.contacts.add(contact)
+
+
+def at(moment: datetime) -> Callable[[], datetime]:
+    """A clock standing still at `moment` (for monkeypatching a module's `utcnow`)."""
+    return lambda: moment

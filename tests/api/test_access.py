@@ -39,7 +39,9 @@ def test_an_unknown_route_of_a_function_is_a_404_in_our_shape(api: Api) -> None:
     from infra.local.events import lambda_context, proxy_event
     from infra.template import ApiRoute
 
-    route = ApiRoute("ContactsFunction", "contacts.handler.lambda_handler", "GET", "/nowhere", True)
+    route = ApiRoute(
+        "ContactsFunction", "contacts.handler.lambda_handler", "GET", "/nowhere", "StaffAuthorizer"
+    )
     event = proxy_event(route, path="/nowhere", claims=staff_claims())
     result = lambda_handler(event, lambda_context("ContactsFunction"))
     assert result["statusCode"] == 404

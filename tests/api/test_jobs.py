@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from pforte.contacts import store as contact_store
+from pforte.storage import dynamo
 from tests.api.conftest import Api
 
 PATHS_TO = {
@@ -170,7 +171,7 @@ def test_an_interrupted_large_delete_is_finished_by_the_next_one(
     anna = contact(api)
     jobs = [job(api, anna, title=f"J{i}")["id"] for i in range(3)]
     calls = {"n": 0}
-    original = contact_store.batch_write
+    original = dynamo.batch_write  # what the contact store calls
 
     def dies_midway(*args: Any, **kwargs: Any) -> int:
         calls["n"] += 1

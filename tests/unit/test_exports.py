@@ -22,8 +22,12 @@ from pforte.exports.service import (
     AccountExportRequest,
     Export,
     ExportKind,
+    ExportObjects,
+    ExportRepository,
     ExportStatus,
     ExportWork,
+    FileChunks,
+    ObjectWriter,
     Outcome,
     Run,
     Superseded,
@@ -32,8 +36,8 @@ from pforte.exports.service import (
 )
 from pforte.jobs.files import check_content, file_name, parse_file_key
 from pforte.jobs.service import FileKind, FileStatus, Job, JobFile
-from pforte.terms.service import Terms, TermsState
-from tests.fakes import InMemoryContacts
+from pforte.terms.service import Terms, TermsRepository, TermsState
+from tests.fakes import InMemoryContacts, InMemoryJobs
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -222,7 +226,7 @@ def test_options_and_filters_combine_with_and(
 # --- a run, on fakes --------------------------------------------------------------------------------
 
 
-class FakeExports:
+class FakeExports(ExportRepository):
     def __init__(self, export: Export, superseded_after: int | None = None) -> None:
         self.export = export
         self.superseded_after = superseded_after
@@ -264,7 +268,7 @@ class FakeExports:
         )
 
 
-class FakeWriter:
+class FakeWriter(ObjectWriter):
     def __init__(self, objects: FakeObjects, key: str, on_part: Callable[[int], None]) -> None:
         self.objects, self.key, self.on_part = objects, key, on_part
         self.data = bytearray()
@@ -285,7 +289,7 @@ class FakeWriter:
         self.objects.aborted.append(self.key)
 
 
-class FakeObjects:
+class FakeObjects(ExportObjects):
     def __init__(self) -> None:
         self.stored: dict[str, bytes] = {}
         self.aborted: list[str] = []
@@ -314,7 +318,7 @@ class FakeObjects:
         return f"https://example.com/{key}"
 
 
-class NoTerms:
+class NoTerms(TermsRepository):
     def get(self, tenant_id: str) -> TermsState:
         return TermsState(tenant_id=tenant_id)
 
@@ -325,15 +329,7 @@ class NoTerms:
         raise NotImplementedError
 
 
-class FakeJobs:
-    def __init__(self, jobs: list[Job]) -> None:
-        self.jobs = jobs
-
-    def all_of_contact(self, tenant_id: str, contact_id: str) -> list[Job]:
-        return self.jobs
-
-
-class FakeFiles:
+class FakeFiles(FileChunks):
     def __init__(self, data: dict[str, bytes]) -> None:
         self.data = data
 
@@ -350,10 +346,12 @@ def _work(
     contacts.items[("acme", "01JCONTACT0000000000000000")] = _contact(ContactStatus.ACTIVE).model_copy(
         update={"tenant_id": "acme"}
     )
+    for job in jobs:
+        contacts.jobs[(job.tenant_id, job.id)] = job
     work = ExportWork(
         exports=fakes.get("exports") or FakeExports(export),
         contacts=contacts,
-        jobs=FakeJobs(jobs),  # type: ignore[arg-type]
+        jobs=InMemoryJobs(contacts),
         files=FakeFiles(files),
         objects=fakes.get("objects") or FakeObjects(),
         terms=NoTerms(),
