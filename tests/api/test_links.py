@@ -444,3 +444,43 @@ def test_the_day_turns_at_the_tenants_midnight(api: Api, monkeypatch: pytest.Mon
     monkeypatch.setattr("pforte.links.service.utcnow", lambda: late)
     assert submit(api, token, submission()).status == 201
     assert generic(api)["day"] == "2026-11-24"
+
+
+def dynamodb_calls() -> Any:
+    """A list that fills with the DynamoDB operations made from now on (until `.unregister()`)."""
+    from pforte.aws.clients import dynamodb
+
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    events = dynamodb().meta.events
+    events.register("before-call.dynamodb", record)
+    return calls, lambda: events.unregister("before-call.dynamodb", record)
+
+
+@pytest.mark.parametrize(
+    ("settings", "sizes", "field"),
+    [
+        ({"max_jobs_per_day": 1}, (len(PDF),), "max_jobs_per_day"),
+        ({"max_jobs_per_day": 10, "max_daily_bytes": 2 * MIB}, (MIB + 1,), "max_daily_bytes"),
+    ],
+)
+def test_a_refused_admission_names_its_limit_without_reading_the_counter_again(
+    api: Api, settings: dict[str, Any], sizes: tuple[int, ...], field: str
+) -> None:
+    body = {"expires_at": None, "max_jobs_per_day": 5, "max_job_bytes": 2 * MIB, "max_daily_bytes": 10 * MIB}
+    assert api.request("PUT", "/links/generic", json_body=body | settings).status == 200
+    token = token_of(generic(api))
+    assert submit(api, token, submission(email="first@example.com", sizes=sizes)).status == 201
+    calls, stop = dynamodb_calls()
+    try:
+        refused = submit(api, token, submission(sizes=sizes))
+    finally:
+        stop()
+    assert (refused.status, refused.error_code) == (429, "quota_exceeded")
+    assert refused.body["error"]["details"][0]["field"] == field
+    assert "TransactWriteItems" in calls
+    after = calls[calls.index("TransactWriteItems") + 1 :]
+    assert not [call for call in after if call in {"GetItem", "Query", "BatchGetItem"}], calls
