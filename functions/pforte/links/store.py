@@ -184,7 +184,7 @@ class DynamoAdmissions(DynamoTable):
             failed = failed_parts(error)
             if failed is None:
                 raise
-            reasons: list[Any] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
+            reasons: list[Any] = error.response.get("CancellationReasons", [])
         else:
             return
         if 0 in failed:
