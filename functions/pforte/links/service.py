@@ -16,7 +16,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,7 @@ from pforte.contacts.service import (
 )
 from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError
-from pforte.core.fields import EmailAddress, Language, Name, Timestamp, email_key
+from pforte.core.fields import EmailAddress, Language, Name, Timestamp, email_key, within_reach
 from pforte.core.identity import Actor, is_tenant_id, require_admin
 from pforte.jobs.files import (
     MAX_FILE_BYTES,
@@ -112,7 +112,7 @@ class GenericLinkSettings(BaseModel):
             return None
         if value <= utcnow():
             raise ValueError("must lie in the future (or be null for a link that does not expire)")
-        return value.astimezone(UTC)  # stored and compared as UTC text
+        return within_reach(value, utcnow())  # stored and compared as UTC text
 
 
 class Usage(BaseModel):
