@@ -191,7 +191,15 @@ for _method, _path, _action, _summary in _STATUS_ROUTES:
 
 
 @app.get(
-    "/contacts/import-template", summary="The CSV template for imports (users_template.csv)", tags=["import"]
+    "/contacts/import-template",
+    summary="The CSV template for imports (users_template.csv)",
+    tags=["import"],
+    responses={
+        200: {
+            "description": "The template, as an attachment (UTF-8 with BOM)",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
 )
 def import_template(actor: CurrentActor) -> Response[str]:
     return Response(

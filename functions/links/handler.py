@@ -78,7 +78,7 @@ def renew_generic_link(
     "/links/generic/send",
     summary="Mail the generic link to a contact",
     tags=["links"],
-    openapi_extensions=errors(ErrorCode.LINK_EXPIRED),
+    openapi_extensions=errors(ErrorCode.LINK_EXPIRED, ErrorCode.NOT_FOUND),  # 404: no such contact
 )
 def send_generic_link(
     actor: CurrentActor,

@@ -7,12 +7,13 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from pforte.core.errors import ErrorCode
 from pforte.core.observability import instrumented
 from pforte.http.auth import CurrentActor
 from pforte.http.deps.tenants import Tenants
 from pforte.http.deps.terms import TermsOfUse, TermsStorage
 from pforte.http.events import prepare_event
-from pforte.http.resolver import create_app, created
+from pforte.http.resolver import create_app, created, errors
 from pforte.tenants import service
 from pforte.tenants.service import TenantOut, TenantPatch
 from pforte.terms import service as terms
@@ -62,7 +63,13 @@ def get_terms_upload(actor: CurrentActor, repository: TermsOfUse, version: str) 
     return terms.get_terms_upload(repository, actor.tenant_id, version)
 
 
-@app.get("/terms", summary="The current terms of use and a download link", tags=["terms"])
+@app.get(
+    "/terms",
+    summary="The current terms of use and a download link",
+    description="404 `not_found` until a first version has been uploaded and checked.",
+    tags=["terms"],
+    openapi_extensions=errors(ErrorCode.NOT_FOUND),
+)
 def get_terms(actor: CurrentActor, repository: TermsOfUse, storage: TermsStorage) -> TermsOut:
     return terms.get_terms(repository, storage, actor.tenant_id)
 

@@ -256,3 +256,33 @@ def test_a_new_address_reaches_the_login_and_the_contact_counts_as_not_invited(
     assert (
         api.patch(f"/contacts/{invited}", {"email": "ben.new@example.com"}).body["invitation_sent_at"] is None
     )
+
+
+def test_recording_a_failed_attempt_is_one_update(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pforte.aws.clients import dynamodb
+
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    def writes() -> list[str]:
+        return [call for call in calls if call not in {"GetItem", "Query"}]
+
+    events = dynamodb().meta.events
+    events.register("before-call.dynamodb", record)
+    try:
+        for _ in range(3):  # the first failure (no item yet), then two within the window
+            calls.clear()
+            assert activate(api, "acme." + "w" * 43, ip="192.0.2.88").status == 410
+            assert writes() == ["UpdateItem"], calls
+        # after the window closed, a failure starts a new one (and counts from 1 again)
+        monkeypatch.setattr("pforte.activation.store.utcnow", lambda: utcnow() + timedelta(minutes=16))
+        for _ in range(9):
+            assert activate(api, "acme." + "w" * 43, ip="192.0.2.88").status == 410
+        calls.clear()
+        assert activate(api, "acme." + "w" * 43, ip="192.0.2.88").status == 410
+        assert writes() == ["UpdateItem"], calls
+    finally:
+        events.unregister("before-call.dynamodb", record)
+    assert activate(api, "acme." + "w" * 43, ip="192.0.2.88").status == 429  # ten in the new window

@@ -125,3 +125,36 @@ def test_transactions_carry_a_request_token_so_retries_are_idempotent(api: Api) 
         client.meta.events.unregister("provide-client-params.dynamodb.TransactWriteItems", capture)
     assert len(tokens) == 1
     assert tokens[0] != "None"
+
+
+def test_json_nested_just_below_the_recursion_limit_is_a_422(api: Api) -> None:
+    for depth in (970, 990, 1000, 2000):
+        response = api.request("POST", "/contacts", raw_body="[" * depth + "]" * depth)
+        assert response.status == 422, (depth, response.text)
+        assert response.error_code == "validation_error"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["Application/JSON", "application/json; charset=UTF-8", "APPLICATION/JSON;charset=utf-8", "text/CSV"],
+)
+def test_media_types_are_case_insensitive(api: Api, content_type: str) -> None:
+    if content_type.lower().startswith("text/csv"):
+        return  # CSV bodies are the import's; a JSON route reads JSON in any spelling below
+    created = api.request(
+        "POST",
+        "/contacts",
+        raw_body='{"name": "Anna", "email": "anna.case@example.com"}',
+        headers={"Content-Type": content_type},
+    )
+    assert created.status == 201, created.text
+
+
+def test_a_repeated_query_parameter_takes_the_last_value(api: Api) -> None:
+    assert api.post("/contacts", {"name": "Anna", "email": "anna.q@example.com"}).status == 201
+    listed = api.request("GET", "/contacts", query=[("status", "active"), ("status", "not_registered")])  # type: ignore[arg-type]
+    assert listed.status == 200, listed.text
+    assert [item["email"] for item in listed.body["items"]] == ["anna.q@example.com"]
+    none = api.request("GET", "/contacts", query=[("status", "not_registered"), ("status", "active")])  # type: ignore[arg-type]
+    assert none.status == 200, none.text
+    assert none.body["items"] == []

@@ -444,3 +444,80 @@ def test_the_day_turns_at_the_tenants_midnight(api: Api, monkeypatch: pytest.Mon
     monkeypatch.setattr("pforte.links.service.utcnow", lambda: late)
     assert submit(api, token, submission()).status == 201
     assert generic(api)["day"] == "2026-11-24"
+
+
+def dynamodb_calls() -> Any:
+    """A list that fills with the DynamoDB operations made from now on (until `.unregister()`)."""
+    from pforte.aws.clients import dynamodb
+
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    events = dynamodb().meta.events
+    events.register("before-call.dynamodb", record)
+    return calls, lambda: events.unregister("before-call.dynamodb", record)
+
+
+@pytest.mark.parametrize(
+    ("settings", "sizes", "field"),
+    [
+        ({"max_jobs_per_day": 1}, (len(PDF),), "max_jobs_per_day"),
+        ({"max_jobs_per_day": 10, "max_daily_bytes": 2 * MIB}, (MIB + 1,), "max_daily_bytes"),
+    ],
+)
+def test_a_refused_admission_names_its_limit_without_reading_the_counter_again(
+    api: Api, settings: dict[str, Any], sizes: tuple[int, ...], field: str
+) -> None:
+    body = {"expires_at": None, "max_jobs_per_day": 5, "max_job_bytes": 2 * MIB, "max_daily_bytes": 10 * MIB}
+    assert api.request("PUT", "/links/generic", json_body=body | settings).status == 200
+    token = token_of(generic(api))
+    assert submit(api, token, submission(email="first@example.com", sizes=sizes)).status == 201
+    calls, stop = dynamodb_calls()
+    try:
+        refused = submit(api, token, submission(sizes=sizes))
+    finally:
+        stop()
+    assert (refused.status, refused.error_code) == (429, "quota_exceeded")
+    assert refused.body["error"]["details"][0]["field"] == field
+    assert "TransactWriteItems" in calls
+    after = calls[calls.index("TransactWriteItems") + 1 :]
+    assert not [call for call in after if call in {"GetItem", "Query", "BatchGetItem"}], calls
+
+
+@pytest.mark.parametrize(
+    "expires_at", ["9999-12-31T23:59:59-14:00", "9999-12-31T23:30:00Z", "9000-01-01T00:00:00+14:00"]
+)
+def test_an_expiry_more_than_ten_years_ahead_is_a_422_in_its_field(api: Api, expires_at: str) -> None:
+    body = {"expires_at": expires_at, "max_jobs_per_day": 5, "max_job_bytes": MIB, "max_daily_bytes": 5 * MIB}
+    response = api.request("PUT", "/links/generic", json_body=body)
+    assert (response.status, response.error_code) == (422, "validation_error"), response.text
+    assert response.body["error"]["details"][0]["field"] == "expires_at"
+
+
+def test_an_expiry_near_the_limit_is_mailed_in_the_tenants_zone(api: Api) -> None:
+    api.request("PATCH", "/tenant", json_body={"time_zone": "Pacific/Kiritimati"})  # UTC+14
+    expires = (utcnow() + timedelta(days=3650)).replace(microsecond=0)
+    body = {
+        "expires_at": iso(expires),
+        "max_jobs_per_day": 5,
+        "max_job_bytes": MIB,
+        "max_daily_bytes": 5 * MIB,
+    }
+    assert api.request("PUT", "/links/generic", json_body=body).status == 200
+    anna = api.post("/contacts", {"name": "Anna", "email": "anna.far@example.com", "language": "en"}).body[
+        "id"
+    ]
+    assert api.post("/links/generic/send", {"contact_id": anna}).status == 200
+    (mail,) = sent_mail("anna.far@example.com")
+    assert str(expires.year) in mail["text"]
+    assert "(Pacific/Kiritimati)" in mail["text"]
+
+
+def test_writing_a_time_in_a_zone_never_overflows() -> None:
+    from pforte.core.fields import in_zone
+
+    end = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
+    assert in_zone(end, "Europe/Berlin", "%Y-%m-%d %H:%M") == "9999-12-31 23:30 (UTC)"
+    assert in_zone(end, "America/New_York", "%Y-%m-%d %H:%M") == "9999-12-31 18:30 (America/New_York)"

@@ -186,60 +186,73 @@ class DynamoActivationRepository(DynamoTable):
 
 
 class DynamoFailedAttempts(DynamoTable):
-    """Failures of one source within a 15-minute window; ten of them block it for 15 minutes."""
+    """Failures of one source within a 15-minute window; ten of them block it for 15 minutes.
+
+    Recording a failure is one conditional UpdateItem while the source's window is open (or it
+    has none): ADD one to the count, the window starting at the first failure. The block is read
+    from the item: ten failures, and less than 15 minutes since the last one (no failure is
+    recorded while blocked). Only a failure after the window closed takes a second write, which
+    starts a new window, conditioned on the old one (concurrent failures do not lose a count).
+    """
 
     def __init__(self, client: DynamoDBClient, table_name: str, purpose: str) -> None:
         super().__init__(client, table_name)
         self._purpose = purpose
 
-    def _read(self, source: str) -> dict[str, int]:
-        item = self._get(keys.failed_attempts_key(self._purpose, source))
-        return from_item(item) if item else {}
-
     def blocked_for(self, source: str) -> int:
-        blocked_until = int(self._read(source).get("blocked_until", 0))
+        item = self._get(keys.failed_attempts_key(self._purpose, source))
+        state = from_item(item) if item else {}
+        window = int(ATTEMPT_WINDOW.total_seconds())
+        blocked_until = int(state.get("blocked_until", 0))  # items written before the update count
+        if int(state.get("failures", 0)) >= MAX_FAILED_ATTEMPTS and "last_failure" in state:
+            blocked_until = max(blocked_until, int(state["last_failure"]) + window)
         return max(0, blocked_until - _epoch(utcnow()))
 
     def record_failure(self, source: str) -> None:
         window = int(ATTEMPT_WINDOW.total_seconds())
-        for _ in range(3):  # optimistic: concurrent failures of one source re-read and count again
-            state = self._read(source)
+        key = to_item(keys.failed_attempts_key(self._purpose, source))
+        for _ in range(3):  # only a race between closing windows goes round again
             now = _epoch(utcnow())
-            fresh = now - int(state.get("window_start", 0)) >= window
-            failures = 1 if fresh else int(state.get("failures", 0)) + 1
-            window_start = now if fresh else int(state["window_start"])
-            blocked_until = (
-                now + window if failures >= MAX_FAILED_ATTEMPTS else int(state.get("blocked_until", 0))
-            )
-            condition = (
-                "attribute_not_exists(PK)" if not state else "failures = :seen AND window_start = :start"
-            )
-            values = (
-                {}
-                if not state
-                else {
-                    ":seen": {"N": str(state.get("failures", 0))},
-                    ":start": {"N": str(state.get("window_start", 0))},
-                }
-            )
+            values = {
+                ":one": {"N": "1"},
+                ":now": {"N": str(now)},
+                ":entity": {"S": "failed_attempts"},
+                ":ttl": {"N": str(now + window)},
+            }
             try:
-                self._client.put_item(
+                self._client.update_item(
                     TableName=self._table,
-                    Item=to_item(
-                        {
-                            **keys.failed_attempts_key(self._purpose, source),
-                            "entity": "failed_attempts",
-                            "failures": failures,
-                            "window_start": window_start,
-                            "blocked_until": blocked_until,
-                            keys.TTL: max(blocked_until, window_start + window),
-                        }
+                    Key=key,
+                    UpdateExpression=(
+                        "ADD failures :one SET window_start = if_not_exists(window_start, :now), "
+                        "last_failure = :now, entity = :entity, #ttl = :ttl"
                     ),
-                    ConditionExpression=condition,
-                    **({"ExpressionAttributeValues": values} if values else {}),  # type: ignore[arg-type]
+                    ConditionExpression="attribute_not_exists(window_start) OR window_start > :cutoff",
+                    ExpressionAttributeNames={"#ttl": keys.TTL},
+                    ExpressionAttributeValues={**values, ":cutoff": {"N": str(now - window)}},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
+                return
             except ClientError as error:
-                if is_condition_failure(error):
-                    continue
-                raise
-            return
+                if not is_condition_failure(error):
+                    raise
+                old = error.response.get("Item", {}).get("window_start")  # type: ignore[attr-defined]
+            # The window closed: this failure starts a new one, unless another failure did.
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression=(
+                        "SET failures = :one, window_start = :now, last_failure = :now, "
+                        "entity = :entity, #ttl = :ttl REMOVE blocked_until"
+                    ),
+                    ConditionExpression="window_start = :old"
+                    if old
+                    else "attribute_not_exists(window_start)",
+                    ExpressionAttributeNames={"#ttl": keys.TTL},
+                    ExpressionAttributeValues={**values, **({":old": old} if old else {})},
+                )
+                return
+            except ClientError as error:
+                if not is_condition_failure(error):
+                    raise

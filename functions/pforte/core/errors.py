@@ -12,6 +12,8 @@ from http import HTTPStatus
 
 class ErrorCode(StrEnum):
     VALIDATION_ERROR = "validation_error"
+    BAD_REQUEST = "bad_request"
+    CONFLICT = "conflict"
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
@@ -35,6 +37,8 @@ class ErrorCode(StrEnum):
 
 STATUS_OF: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.VALIDATION_ERROR: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ErrorCode.BAD_REQUEST: HTTPStatus.BAD_REQUEST,
+    ErrorCode.CONFLICT: HTTPStatus.CONFLICT,
     ErrorCode.UNAUTHORIZED: HTTPStatus.UNAUTHORIZED,
     ErrorCode.FORBIDDEN: HTTPStatus.FORBIDDEN,
     ErrorCode.NOT_FOUND: HTTPStatus.NOT_FOUND,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -48,6 +48,29 @@ Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_printable)
 ]
 Timestamp = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="json")]
+
+# How far ahead a time a client sets (a link's expiry) may lie: far enough for any plan, and far
+# from year 9999, where converting to UTC or to a time zone overflows.
+MAX_AHEAD = timedelta(days=3653)
+
+
+def within_reach(value: datetime, now: datetime) -> datetime:
+    """`value` (aware) in UTC, if it lies at most MAX_AHEAD after `now`; ValueError otherwise.
+    Aware times subtract without overflow, so the check comes before any conversion."""
+    if value - now > MAX_AHEAD:
+        raise ValueError("must lie at most 10 years ahead")
+    return value.astimezone(UTC)
+
+
+def in_zone(moment: datetime, zone: str, pattern: str) -> str:
+    """`moment` written with `pattern` in the time zone `zone`, named after it; in UTC if the
+    zone's time is past what datetime holds (a time near year 9999), so writing never fails."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        return f"{moment.astimezone(ZoneInfo(zone)).strftime(pattern)} ({zone})"
+    except OverflowError:
+        return f"{moment.astimezone(UTC).strftime(pattern)} (UTC)"
 
 
 def _empty_to_none(value: str | None) -> str | None:

@@ -42,13 +42,17 @@ class ErrorResponse(BaseModel):
 
 
 def error_response(
-    code: ErrorCode, message: str, details: Sequence[FieldError] = (), headers: dict[str, str] | None = None
+    code: ErrorCode,
+    message: str,
+    details: Sequence[FieldError] = (),
+    headers: dict[str, str] | None = None,
+    status: int | None = None,
 ) -> Response[str]:
     body: dict[str, Any] = {"code": code.value, "message": message}
     if details:
         body["details"] = [{"field": d.field, "message": d.message} for d in details]
     return Response(
-        status_code=STATUS_OF[code].value,
+        status_code=status or STATUS_OF[code].value,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps({"error": body}),
         headers=headers,
@@ -108,8 +112,25 @@ _SERVICE_ERROR_CODES = {
     403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
     413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    429: ErrorCode.RATE_LIMITED,
 }
+
+
+def _service_error_response(error: ServiceError) -> Response[str]:
+    """A Powertools ServiceError (raised by the resolver or a route): a known status keeps its
+    code; any other client error is a 400 `bad_request`, any server error an `internal_error`
+    with its own status (503 stays 503)."""
+    status, message = error.status_code, str(error.msg)
+    if status in _SERVICE_ERROR_CODES:
+        return error_response(_SERVICE_ERROR_CODES[status], message)
+    if 500 <= status <= 599:
+        return error_response(ErrorCode.INTERNAL_ERROR, message, status=status)
+    if 400 <= status <= 499:
+        return error_response(ErrorCode.BAD_REQUEST, message)
+    return error_response(ErrorCode.INTERNAL_ERROR, "Something went wrong on our side.")
 
 
 def create_app() -> APIGatewayRestResolver:
@@ -141,8 +162,7 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(ServiceError)
     def _service_error(error: ServiceError) -> Response[str]:
-        code = _SERVICE_ERROR_CODES.get(error.status_code, ErrorCode.VALIDATION_ERROR)
-        return error_response(code, str(error.msg))
+        return _service_error_response(error)
 
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:

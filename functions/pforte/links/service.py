@@ -16,7 +16,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,7 @@ from pforte.contacts.service import (
 )
 from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError
-from pforte.core.fields import EmailAddress, Language, Name, Timestamp, email_key
+from pforte.core.fields import EmailAddress, Language, Name, Timestamp, email_key, within_reach
 from pforte.core.identity import Actor, is_tenant_id, require_admin
 from pforte.jobs.files import (
     MAX_FILE_BYTES,
@@ -112,7 +112,7 @@ class GenericLinkSettings(BaseModel):
             return None
         if value <= utcnow():
             raise ValueError("must lie in the future (or be null for a link that does not expire)")
-        return value.astimezone(UTC)  # stored and compared as UTC text
+        return within_reach(value, utcnow())  # stored and compared as UTC text
 
 
 class Usage(BaseModel):
@@ -252,7 +252,13 @@ class LinkClosed(Exception):
 
 
 class QuotaReached(Exception):
-    """The day's counter would pass a limit."""
+    """The day's counter would pass a limit; `jobs` and `bytes` are what the day held when the
+    condition failed (read from the failed condition itself, not from a second read)."""
+
+    def __init__(self, jobs: int = 0, bytes: int = 0) -> None:
+        super().__init__(jobs, bytes)
+        self.jobs = jobs
+        self.bytes = bytes
 
 
 class ContactChanged(Exception):
@@ -421,13 +427,7 @@ def _admit(ports: SubmissionPorts, link: GenericLink, submission: Submission) ->
     """For the contact of that address (a new one, not registered, if there is none), a job in
     state incoming, counted on the day, with one presigned upload per file."""
     now = utcnow()
-    tenants, contacts, admissions, storage, links = (
-        ports.tenants,
-        ports.contacts,
-        ports.admissions,
-        ports.storage,
-        ports.links,
-    )
+    tenants, contacts, admissions, storage = ports.tenants, ports.contacts, ports.admissions, ports.storage
     entries = [new_entry(file) for file in submission.files]
     job_bytes = sum(entry.size for entry in entries)
     if job_bytes > link.max_job_bytes:
@@ -460,9 +460,8 @@ def _admit(ports: SubmissionPorts, link: GenericLink, submission: Submission) ->
             continue
         except LinkClosed:
             raise link_expired() from None
-        except QuotaReached:
-            usage = links.usage(link.tenant_id, day)
-            if usage.jobs + 1 > link.max_jobs_per_day:
+        except QuotaReached as reached:
+            if reached.jobs + 1 > link.max_jobs_per_day:
                 raise quota_error(
                     "max_jobs_per_day",
                     f"This link admits {link.max_jobs_per_day} jobs a day; try again tomorrow.",

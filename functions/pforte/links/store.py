@@ -18,7 +18,14 @@ from pforte.contacts.store import DynamoContactRepository
 from pforte.jobs.store import DynamoJobRepository
 from pforte.links.service import Admission, ContactChanged, GenericLink, LinkClosed, QuotaReached, Usage
 from pforte.storage import keys
-from pforte.storage.dynamo import DynamoTable, is_condition_failure, model_from, to_item
+from pforte.storage.dynamo import (
+    DynamoTable,
+    failed_parts,
+    from_item,
+    is_condition_failure,
+    model_from,
+    to_item,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef
@@ -171,13 +178,22 @@ class DynamoAdmissions(DynamoTable):
         parts += DynamoJobRepository(self._client, self._table).creation_parts(
             admission.job, new_contact=admission.new_contact
         )
-        failed = self._try_transact(parts)
-        if failed is None:
+        try:
+            self._transact(parts)
+        except ClientError as error:
+            failed = failed_parts(error)
+            if failed is None:
+                raise
+            reasons: list[Any] = error.response.get("CancellationReasons", [])
+        else:
             return
         if 0 in failed:
             raise LinkClosed
         if 1 in failed:
-            raise QuotaReached
+            # The counter's Update returns the day as it was (ALL_OLD): which limit failed needs
+            # no second read.
+            day_then = from_item(reasons[1].get("Item", {}))
+            raise QuotaReached(int(day_then.get("jobs", 0)), int(day_then.get("bytes", 0)))
         raise ContactChanged  # the contact (or its address claim) is not as read: read it again
 
     def _count(self, admission: Admission, day: str) -> TransactWriteItemTypeDef:
@@ -212,5 +228,6 @@ class DynamoAdmissions(DynamoTable):
                     ":room": {"N": str(link.max_daily_bytes - admission.job_bytes)},
                     ":zero": {"N": "0"},
                 },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }

@@ -10,7 +10,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from pforte.contacts.service import Contact
-from pforte.core.fields import Language
+from pforte.core.fields import Language, in_zone
 from pforte.tenants.service import Tenant
 
 
@@ -205,9 +205,8 @@ def generic_link_mail(
     until, open_ended = _VALIDITY[contact.language]
     validity = open_ended
     if expires_at is not None:
-        local = expires_at.astimezone(ZoneInfo(tenant.time_zone))
         validity = Template(until).substitute(
-            expires=f"{local.strftime(wording.expiry_format)} ({tenant.time_zone})"
+            expires=in_zone(expires_at, tenant.time_zone, wording.expiry_format)
         )
     values = {"tenant": tenant.name, "name": contact.name, "link": link, "validity": validity}
     return _render(GENERIC_LINK, wording, tenant, contact, values)
