@@ -6,9 +6,10 @@ Plain Python: services take a repository, so the rules run on fakes as well as o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -156,6 +157,15 @@ class StaleContact(Exception):
     """Raised by a repository when the contact changed (or vanished) since it was read."""
 
 
+@dataclass(frozen=True)
+class Dependents:
+    """What depends on a contact, as one consistent read of its partition found it: its jobs, and
+    what else the repository needs to delete it all (opaque to the rules)."""
+
+    jobs: tuple[Job, ...]
+    items: tuple[Any, ...] = ()
+
+
 class ContactRepository(Protocol):
     def get(self, tenant_id: str, contact_id: str) -> Contact | None: ...
 
@@ -165,9 +175,19 @@ class ContactRepository(Protocol):
     def replace(self, contact: Contact, previous: Contact) -> None:
         """Store a changed contact over `previous` (same version); moves the address claim if needed."""
 
-    def remove(self, contact: Contact, jobs: Sequence[Job]) -> None:
-        """Delete the contact, its address claim, its jobs (as read: `jobs`) and all else that depends
-        on it, all or nothing; StaleContact if any of it changed meanwhile."""
+    def dependents(self, contact: Contact) -> Dependents:
+        """Everything in the contact's partition, read once and consistently."""
+
+    def remove(
+        self,
+        contact: Contact,
+        dependents: Dependents,
+        on_commit: Callable[[Sequence[str]], None] | None = None,
+    ) -> None:
+        """Delete the contact, its address claim, its jobs and all else that depends on it (as read:
+        `dependents`), all or nothing; StaleContact if any of it changed meanwhile. A delete too
+        large for one transaction calls `on_commit` with every job id once it can no longer be
+        refused (the contact frozen), before it deletes anything."""
 
     def page(self, tenant_id: str, query: ContactQuery, after: str | None, limit: int) -> Page[Contact]:
         """Newest first, after the contact with id `after`; may come back short when filtered."""
@@ -243,7 +263,10 @@ def _apply_patch(contact: Contact, patch: ContactPatch) -> Contact:
     return contact.model_copy(update={**changes, "updated_at": utcnow(), "version": contact.version + 1})
 
 
-def with_retries(action: Callable[[], Contact]) -> Contact:
+Result = TypeVar("Result")
+
+
+def with_retries(action: Callable[[], Result]) -> Result:
     # Optimistic concurrency: re-read and re-apply when someone else wrote in between.
     for _ in range(MAX_OPTIMISTIC_RETRIES - 1):
         try:
