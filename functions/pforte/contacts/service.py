@@ -266,6 +266,35 @@ def _apply_patch(contact: Contact, patch: ContactPatch) -> Contact:
 Result = TypeVar("Result")
 
 
+def contact_etag(contact: Contact) -> str:
+    """The contact's version as a strong entity tag (`"3"`): it changes with every write."""
+    return f'"{contact.version}"'
+
+
+def _matched_versions(if_match: str) -> frozenset[int] | None:
+    """The versions an `If-Match` names (None for `*`: any); an empty set for a value that names
+    none, such as a weak or malformed tag (If-Match compares strongly, so those never match)."""
+    if if_match.strip() == "*":
+        return None
+    versions: set[int] = set()
+    for tag in if_match.split(","):
+        tag = tag.strip()
+        if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isascii() and tag[1:-1].isdigit():
+            versions.add(int(tag[1:-1]))
+    return frozenset(versions)
+
+
+def _check_precondition(contact: Contact, if_match: str | None) -> None:
+    if if_match is None:
+        return
+    versions = _matched_versions(if_match)
+    if versions is not None and contact.version not in versions:
+        raise DomainError(
+            ErrorCode.PRECONDITION_FAILED,
+            "The contact changed since it was read (If-Match); read it again and repeat the change.",
+        )
+
+
 def with_retries(action: Callable[[], Result]) -> Result:
     # Optimistic concurrency: re-read and re-apply when someone else wrote in between.
     for _ in range(MAX_OPTIMISTIC_RETRIES - 1):
@@ -285,13 +314,19 @@ def update_contact(
     contact_id: str,
     patch: ContactPatch,
     sync_login_email: Callable[[Contact], None] | None = None,
+    if_match: str | None = None,
 ) -> Contact:
     """Change a contact. A new address cancels the activation link sent to the old one (so the
     contact counts as not invited) and is given to its login, after the contact is stored: a
-    request repeated after a failure there brings the login up to date."""
+    request repeated after a failure there brings the login up to date.
+
+    With `if_match` (an `If-Match` header), the change applies only to the version(s) it names
+    (`*`: any); otherwise `precondition_failed`. The check holds for the write itself: the write is
+    conditional on the version read, and a write that came between makes the re-read fail it."""
 
     def attempt() -> Contact:
         current = get_contact(contacts, actor, contact_id)
+        _check_precondition(current, if_match)
         changed = _apply_patch(current, patch)
         if changed is not current:
             if changed.email_key != current.email_key:
