@@ -104,3 +104,27 @@ def test_the_files_of_an_interrupted_large_delete_are_cleaned_up(
     queues.drain()
     assert files_left(aws) == []
     assert api.get(f"/contacts/{anna}").status == 404
+
+
+def test_a_failed_identity_delete_answers_204_and_the_queue_deletes_it(
+    api: Api, aws: LocalResources, queues: QueueRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pforte.aws.identities import CognitoLoginIdentities
+    from tests.api.test_status import Logins, contact_in
+
+    logins = Logins(aws)
+    contact_id = contact_in(api, "active")
+    original = CognitoLoginIdentities.delete
+    calls = {"n": 0}
+
+    def flaky(self: CognitoLoginIdentities, contact: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("Cognito is unavailable")
+        original(self, contact)
+
+    monkeypatch.setattr(CognitoLoginIdentities, "delete", flaky)
+    assert api.delete(f"/contacts/{contact_id}").status == 204
+    assert logins.state("acme", contact_id) is not None
+    queues.drain()
+    assert logins.state("acme", contact_id) is None
