@@ -72,9 +72,7 @@ def delete_contact(ports: Deletion, actor: Actor, contact_id: str) -> Contact:
     def queue_cleanup(job_ids: Sequence[str]) -> None:
         # A delete in steps: queued before anything is deleted, so that the files of jobs a cut-off
         # run already deleted are not lost with them.
-        ports.queue.enqueue(
-            [ContactCleanup(tenant_id=actor.tenant_id, contact_id=contact_id, job_ids=list(job_ids))]
-        )
+        ports.queue.enqueue(cleanup_messages(actor.tenant_id, contact_id, job_ids))
 
     def attempt() -> tuple[Contact, list[str]]:
         # A contact left half-deleted by an interrupted large delete is finished here.
@@ -96,8 +94,20 @@ def delete_contact(ports: Deletion, actor: Actor, contact_id: str) -> Contact:
         clean_up(Cleanup(ports.logins, ports.files, ports.exports), cleanup)
     except Exception as error:  # S3 or Cognito: the queue's worker tries again
         logger.warning("Clean-up after a delete failed; queued", extra={"error_type": type(error).__name__})
-        ports.queue.enqueue([cleanup])
+        ports.queue.enqueue(cleanup_messages(actor.tenant_id, contact.id, job_ids))
     return contact
+
+
+# Job ids per clean-up message: ten such messages fit one SQS batch (256 KB) with room to spare.
+JOB_IDS_PER_MESSAGE = 500
+
+
+def cleanup_messages(tenant_id: str, contact_id: str, job_ids: Sequence[str]) -> list[ContactCleanup]:
+    """A contact's clean-up as messages of bounded size; each also removes the identity and the
+    backups (idempotent: doing that more than once costs a call)."""
+    step = JOB_IDS_PER_MESSAGE
+    chunks = [list(job_ids[start : start + step]) for start in range(0, len(job_ids), step)] or [[]]
+    return [ContactCleanup(tenant_id=tenant_id, contact_id=contact_id, job_ids=chunk) for chunk in chunks]
 
 
 def clean_up(ports: Cleanup, cleanup: ContactCleanup) -> None:
