@@ -29,6 +29,7 @@ from pforte.contacts.service import (
     ContactFinder,
     ContactQuery,
     ContactRepository,
+    Dependents,
     EmailTaken,
     StaleContact,
 )
@@ -92,8 +93,18 @@ class InMemoryContacts(ContactRepository, ContactFinder):
             self.emails[(contact.tenant_id, contact.email_key)] = contact.id
         self.items[(contact.tenant_id, contact.id)] = contact
 
-    def remove(self, contact: Contact, jobs: Sequence[Job]) -> None:
+    def dependents(self, contact: Contact) -> Dependents:
+        jobs = (job for (tenant, _), job in self.jobs.items() if tenant == contact.tenant_id)
+        return Dependents(jobs=tuple(job for job in jobs if job.contact_id == contact.id))
+
+    def remove(
+        self,
+        contact: Contact,
+        dependents: Dependents,
+        on_commit: Callable[[Sequence[str]], None] | None = None,
+    ) -> None:
         self._check_fresh(contact)
+        jobs = dependents.jobs
         stored_jobs = {job.id for job in self.jobs.values() if job.contact_id == contact.id}
         if stored_jobs != {job.id for job in jobs}:
             raise StaleContact  # a job arrived (or went) since the jobs were read
@@ -404,7 +415,7 @@ class InMemoryAdmissions(Admissions):
             raise LinkClosed
         usage = self.links.usage(link.tenant_id, admission.day)
         if usage.jobs >= link.max_jobs_per_day or usage.bytes + admission.job_bytes > link.max_daily_bytes:
-            raise QuotaReached
+            raise QuotaReached(usage.jobs, usage.bytes)
         contact = admission.contact
         if admission.new_contact:
             if (contact.tenant_id, contact.email_key) in self.contacts.emails:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contacts.jobs import router as jobs_router
@@ -79,19 +79,45 @@ def create_contact(
     default_language = tenant.default_language if tenant else Language.DE
     contact = service.create_contact(contacts, actor, data, default_language)
     metrics.add_metric(name="ContactCreated", unit=MetricUnit.Count, value=1)
-    return created(ContactOut.of(contact, terms), f"/contacts/{contact.id}")
+    response = created(ContactOut.of(contact, terms), f"/contacts/{contact.id}")
+    response.headers["ETag"] = service.contact_etag(contact)
+    return response
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="if-match",
+        description=(
+            'Change only this version of the contact: its `ETag` (`"3"`), or `*` for any. Another '
+            "version, a weak or a malformed tag answer 412 `precondition_failed`, changing nothing."
+        ),
+    ),
+]
+
+
+def _with_etag(contact: service.Contact, terms: str | None) -> Response[ContactOut]:
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=ContactOut.of(contact, terms),
+        headers={"ETag": service.contact_etag(contact)},
+    )
 
 
 @app.get("/contacts/<contact_id>", summary="Read one contact", tags=["contacts"])
-def get_contact(actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, contact_id: str) -> ContactOut:
-    return ContactOut.of(service.get_contact(contacts, actor, contact_id), terms)
+def get_contact(
+    actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, contact_id: str
+) -> Response[ContactOut]:
+    """The contact; its `ETag` header is its version, for `If-Match` on a change."""
+    return _with_etag(service.get_contact(contacts, actor, contact_id), terms)
 
 
 @app.patch(
     "/contacts/<contact_id>",
     summary="Change a contact",
     tags=["contacts"],
-    openapi_extensions=errors(ErrorCode.EMAIL_TAKEN),
+    openapi_extensions=errors(ErrorCode.EMAIL_TAKEN, ErrorCode.PRECONDITION_FAILED),
 )
 def update_contact(
     actor: CurrentActor,
@@ -100,10 +126,14 @@ def update_contact(
     logins: Logins,
     contact_id: str,
     patch: ContactPatch,
-) -> ContactOut:
-    return ContactOut.of(
-        service.update_contact(contacts, actor, contact_id, patch, logins.change_email), terms
+    if_match: IfMatch = None,
+) -> Response[ContactOut]:
+    """Changes the given fields. Without `If-Match` the last change wins; with it, a change made
+    meanwhile answers 412 and this one is not applied. The answer's `ETag` is the new version."""
+    changed = service.update_contact(
+        contacts, actor, contact_id, patch, logins.change_email, if_match=if_match
     )
+    return _with_etag(changed, terms)
 
 
 @app.delete(

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pforte.activation.service import ActivationRepository, FailedAttempts
     from pforte.aws.exports import S3ExportObjects
     from pforte.aws.files import S3JobFiles
-    from pforte.contacts.deletion import Deletion
+    from pforte.contacts.deletion import Cleanup, Deletion
     from pforte.contacts.imports import ImportJobRepository, ImportStore, Uploads
     from pforte.contacts.lifecycle import LoginIdentities
     from pforte.contacts.service import ContactFinder, ContactRepository
@@ -189,6 +189,13 @@ def exports_queue() -> MessageQueue:
 
 
 @cache
+def cleanup_queue() -> MessageQueue:
+    from pforte.aws.queues import SqsQueue
+
+    return SqsQueue(clients.sqs(), get_settings().cleanup_queue_url)
+
+
+@cache
 def link_keys() -> LinkKeys:
     from pforte.aws.secrets import SecretLinkKeys
 
@@ -204,11 +211,18 @@ def deletion() -> Deletion:
 
     return Deletion(
         contacts=contact_repository(),
-        jobs=job_repository(),
         logins=login_identities(),
         files=job_files(),
         exports=export_objects(),
+        queue=cleanup_queue(),
     )
+
+
+@cache
+def cleanup() -> Cleanup:
+    from pforte.contacts.deletion import Cleanup
+
+    return Cleanup(logins=login_identities(), files=job_files(), exports=export_objects())
 
 
 @cache

@@ -10,7 +10,7 @@ from pforte.activation import registration as registration
 from pforte.activation import service as activation
 from pforte.activation.registration import Registration, RegistrationReceived
 from pforte.activation.service import ActivationRequest, QueuedActivation
-from pforte.contacts.service import Contact, ContactStatus
+from pforte.contacts.service import Contact, ContactStatus, Dependents
 from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.fields import email_key
 from tests.fakes import FakeQueue
@@ -200,7 +200,7 @@ def test_a_deleted_contacts_link_is_not_valid() -> None:
     mia = world.contact()
     request_activation(world, mia)
     token = world.token_mailed_to("mia@example.com")
-    world.contacts.remove(world.stored(mia), [])
+    world.contacts.remove(world.stored(mia), Dependents(jobs=()))
     refused(ErrorCode.TOKEN_INVALID, activate, world, token)
     assert world.logins.identities == {}
 

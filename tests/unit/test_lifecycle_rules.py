@@ -14,7 +14,7 @@ from pforte.contacts.status import TRANSITIONS
 from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.identity import Actor, Role
 from pforte.jobs.service import Job, JobCreate, JobState, create_job
-from tests.fakes import FakeCustomerExports, FakeJobFiles, InMemoryJobs
+from tests.fakes import FakeCustomerExports, FakeJobFiles, FakeQueue, InMemoryJobs
 from tests.unit.world import ACME, GOOD_PASSWORD, World
 
 STAFF_ACTIONS = (Action.ACTIVATE, Action.DEACTIVATE, Action.DELETE_IDENTITIES)
@@ -160,12 +160,12 @@ def test_a_contact_of_another_tenant_is_not_found() -> None:
     assert world.logins.identities[mia.id].enabled
 
 
-# --- deleting a contact: the login first, refused while a job is processing ---------------------
+# --- deleting a contact: the login after the contact, refused while a job is processing ---------------------
 
 
 def deletion(world: World) -> tuple[Deletion, FakeJobFiles, FakeCustomerExports]:
     files, exports = FakeJobFiles(), FakeCustomerExports()
-    ports = Deletion(world.contacts, InMemoryJobs(world.contacts), world.logins, files, exports)
+    ports = Deletion(world.contacts, world.logins, files, exports, FakeQueue())
     return ports, files, exports
 
 
@@ -210,7 +210,7 @@ def test_a_contact_with_a_job_in_processing_is_not_deleted() -> None:
     assert files.deleted == []
 
 
-def test_a_delete_that_fails_after_the_login_went_can_be_repeated() -> None:
+def test_a_delete_whose_contact_write_fails_changes_nothing_and_can_be_repeated() -> None:
     # GIVEN a delete whose contact write fails (someone kept writing in between)
     world = World()
     mia = world.contact(status=ContactStatus.ACTIVE)
@@ -218,8 +218,8 @@ def test_a_delete_that_fails_after_the_login_went_can_be_repeated() -> None:
     world.contacts.stale_writes = 99
     with pytest.raises(DomainError):
         delete_contact(ports, ACME, mia.id)
-    # THEN the login is gone but the contact is still there to delete again
-    assert mia.id not in world.logins.identities
+    # THEN the login stays (it goes after the contact's delete commits) and the contact is there
+    assert world.logins.identities[mia.id].enabled
     assert world.contacts.get("acme", mia.id) is not None
     world.contacts.stale_writes = 0
     delete_contact(ports, ACME, mia.id)

@@ -6,9 +6,10 @@ Plain Python: services take a repository, so the rules run on fakes as well as o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -156,6 +157,15 @@ class StaleContact(Exception):
     """Raised by a repository when the contact changed (or vanished) since it was read."""
 
 
+@dataclass(frozen=True)
+class Dependents:
+    """What depends on a contact, as one consistent read of its partition found it: its jobs, and
+    what else the repository needs to delete it all (opaque to the rules)."""
+
+    jobs: tuple[Job, ...]
+    items: tuple[Any, ...] = ()
+
+
 class ContactRepository(Protocol):
     def get(self, tenant_id: str, contact_id: str) -> Contact | None: ...
 
@@ -165,9 +175,19 @@ class ContactRepository(Protocol):
     def replace(self, contact: Contact, previous: Contact) -> None:
         """Store a changed contact over `previous` (same version); moves the address claim if needed."""
 
-    def remove(self, contact: Contact, jobs: Sequence[Job]) -> None:
-        """Delete the contact, its address claim, its jobs (as read: `jobs`) and all else that depends
-        on it, all or nothing; StaleContact if any of it changed meanwhile."""
+    def dependents(self, contact: Contact) -> Dependents:
+        """Everything in the contact's partition, read once and consistently."""
+
+    def remove(
+        self,
+        contact: Contact,
+        dependents: Dependents,
+        on_commit: Callable[[Sequence[str]], None] | None = None,
+    ) -> None:
+        """Delete the contact, its address claim, its jobs and all else that depends on it (as read:
+        `dependents`), all or nothing; StaleContact if any of it changed meanwhile. A delete too
+        large for one transaction calls `on_commit` with every job id once it can no longer be
+        refused (the contact frozen), before it deletes anything."""
 
     def page(self, tenant_id: str, query: ContactQuery, after: str | None, limit: int) -> Page[Contact]:
         """Newest first, after the contact with id `after`; may come back short when filtered."""
@@ -243,7 +263,39 @@ def _apply_patch(contact: Contact, patch: ContactPatch) -> Contact:
     return contact.model_copy(update={**changes, "updated_at": utcnow(), "version": contact.version + 1})
 
 
-def with_retries(action: Callable[[], Contact]) -> Contact:
+Result = TypeVar("Result")
+
+
+def contact_etag(contact: Contact) -> str:
+    """The contact's version as a strong entity tag (`"3"`): it changes with every write."""
+    return f'"{contact.version}"'
+
+
+def _matched_versions(if_match: str) -> frozenset[int] | None:
+    """The versions an `If-Match` names (None for `*`: any); an empty set for a value that names
+    none, such as a weak or malformed tag (If-Match compares strongly, so those never match)."""
+    if if_match.strip() == "*":
+        return None
+    versions: set[int] = set()
+    for tag in if_match.split(","):
+        tag = tag.strip()
+        if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isascii() and tag[1:-1].isdigit():
+            versions.add(int(tag[1:-1]))
+    return frozenset(versions)
+
+
+def _check_precondition(contact: Contact, if_match: str | None) -> None:
+    if if_match is None:
+        return
+    versions = _matched_versions(if_match)
+    if versions is not None and contact.version not in versions:
+        raise DomainError(
+            ErrorCode.PRECONDITION_FAILED,
+            "The contact changed since it was read (If-Match); read it again and repeat the change.",
+        )
+
+
+def with_retries(action: Callable[[], Result]) -> Result:
     # Optimistic concurrency: re-read and re-apply when someone else wrote in between.
     for _ in range(MAX_OPTIMISTIC_RETRIES - 1):
         try:
@@ -262,13 +314,19 @@ def update_contact(
     contact_id: str,
     patch: ContactPatch,
     sync_login_email: Callable[[Contact], None] | None = None,
+    if_match: str | None = None,
 ) -> Contact:
     """Change a contact. A new address cancels the activation link sent to the old one (so the
     contact counts as not invited) and is given to its login, after the contact is stored: a
-    request repeated after a failure there brings the login up to date."""
+    request repeated after a failure there brings the login up to date.
+
+    With `if_match` (an `If-Match` header), the change applies only to the version(s) it names
+    (`*`: any); otherwise `precondition_failed`. The check holds for the write itself: the write is
+    conditional on the version read, and a write that came between makes the re-read fail it."""
 
     def attempt() -> Contact:
         current = get_contact(contacts, actor, contact_id)
+        _check_precondition(current, if_match)
         changed = _apply_patch(current, patch)
         if changed is not current:
             if changed.email_key != current.email_key:

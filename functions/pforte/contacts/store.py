@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from pforte.contacts.service import Contact, ContactQuery, EmailTaken, StaleContact
+from pforte.contacts.service import Contact, ContactQuery, Dependents, EmailTaken, StaleContact
 from pforte.core.pagination import Page
 from pforte.jobs.service import Job
 from pforte.storage import keys
@@ -196,12 +196,17 @@ class DynamoContactRepository(DynamoTable):
                 return items
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def dependents(self, contact: Contact) -> Dependents:
+        items = tuple(self._dependents(contact))
+        jobs = tuple(Job.model_validate(_job_fields(item)) for item in items if item.get("entity") == "job")
+        return Dependents(jobs=jobs, items=items)
+
     @staticmethod
-    def _jobs_unchanged(dependents: list[dict[str, Any]], jobs: Sequence[Job]) -> bool:
+    def _jobs_unchanged(dependents: Sequence[dict[str, Any]], jobs: Sequence[Job]) -> bool:
         found = {item["id"]: item["state"] for item in dependents if item.get("entity") == "job"}
         return found == {job.id: job.state.value for job in jobs}
 
-    def _dependent_keys(self, contact: Contact, dependents: list[dict[str, Any]]) -> list[dict[str, str]]:
+    def _dependent_keys(self, contact: Contact, dependents: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
         return [
             key
             for item in dependents
@@ -220,22 +225,24 @@ class DynamoContactRepository(DynamoTable):
             return [keys.activation_token_key(contact.tenant_id, item["digest"])]
         return []
 
-    def remove(self, contact: Contact, jobs: Sequence[Job]) -> None:
-        dependents = self._dependents(contact)
-        if not self._jobs_unchanged(dependents, jobs):
-            raise StaleContact
-        condition = "attribute_exists(deleting)" if contact.deleting else "version = :version"
-        values = {} if contact.deleting else {":version": {"N": str(contact.version)}}
+    def remove(
+        self,
+        contact: Contact,
+        dependents: Dependents,
+        on_commit: Callable[[Sequence[str]], None] | None = None,
+    ) -> None:
+        # The partition as `dependents` read it: one transaction holds its deletes, each job's on
+        # the state it was judged in, so nothing needs reading again.
         owner: TransactWriteItemTypeDef = {
             "Delete": {
                 "TableName": self._table,
                 "Key": to_item(keys.contact_key(contact.tenant_id, contact.id)),
-                "ConditionExpression": condition,
-                **({"ExpressionAttributeValues": values} if values else {}),  # type: ignore[typeddict-item]
+                "ConditionExpression": "version = :version",
+                "ExpressionAttributeValues": {":version": {"N": str(contact.version)}},
             }
         }
         parts: list[TransactWriteItemTypeDef] = [owner, self._release_email(contact)]
-        for item in dependents:
+        for item in dependents.items:
             own: TransactWriteItemTypeDef = {
                 "Delete": {
                     "TableName": self._table,
@@ -255,13 +262,21 @@ class DynamoContactRepository(DynamoTable):
         if len(parts) <= MAX_TRANSACTION_ITEMS and not contact.deleting:
             self._commit(parts, email_claim_at=None)
             return
-        self._remove_in_steps(contact, jobs)
+        self._remove_in_steps(contact, dependents, on_commit)
 
-    def _remove_in_steps(self, contact: Contact, jobs: Sequence[Job]) -> None:
+    def _remove_in_steps(
+        self,
+        contact: Contact,
+        dependents: Dependents,
+        on_commit: Callable[[Sequence[str]], None] | None,
+    ) -> None:
         """More than one transaction holds: freeze the contact (no job may be added or change
-        state), delete its dependents in batches, then the contact. Interrupted, the mark stays
-        and the next delete of the contact finishes the work."""
+        state), read its partition again (what the freeze holds still), delete that in batches,
+        then the contact. Interrupted, the mark stays and the next delete of the contact finishes
+        the work: a contact already marked is not read again, `dependents` was read under the
+        freeze."""
         key = to_item(keys.contact_key(contact.tenant_id, contact.id))
+        items: Sequence[dict[str, Any]] = dependents.items
         if not contact.deleting:
             try:
                 self._client.update_item(
@@ -279,7 +294,8 @@ class DynamoContactRepository(DynamoTable):
                 if is_condition_failure(error):
                     raise StaleContact from None
                 raise
-            if not self._jobs_unchanged(self._dependents(contact), jobs):
+            items = self._dependents(contact)
+            if not self._jobs_unchanged(items, dependents.jobs):
                 # A job changed state before the freeze took hold: thaw, and let the caller re-judge.
                 self._client.update_item(
                     TableName=self._table,
@@ -288,9 +304,10 @@ class DynamoContactRepository(DynamoTable):
                     ExpressionAttributeValues={":one": {"N": "1"}},
                 )
                 raise StaleContact
+        if on_commit is not None:
+            on_commit([item["id"] for item in items if item.get("entity") == "job"])
         requests: list[WriteRequestTypeDef] = [
-            {"DeleteRequest": {"Key": to_item(item_key)}}
-            for item_key in self._dependent_keys(contact, self._dependents(contact))
+            {"DeleteRequest": {"Key": to_item(item_key)}} for item_key in self._dependent_keys(contact, items)
         ]
         batch_write(self._client, self._table, requests)
         parts: list[TransactWriteItemTypeDef] = [
@@ -309,3 +326,7 @@ class DynamoContactRepository(DynamoTable):
         failed = self._try_transact(parts)
         if failed is not None:
             raise EmailTaken if email_claim_at is not None and email_claim_at in failed else StaleContact
+
+
+def _job_fields(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in item.items() if name in Job.model_fields}

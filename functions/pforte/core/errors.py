@@ -32,6 +32,7 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     RATE_LIMITED = "rate_limited"
     QUOTA_EXCEEDED = "quota_exceeded"
+    PRECONDITION_FAILED = "precondition_failed"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -45,6 +46,7 @@ STATUS_OF: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.METHOD_NOT_ALLOWED: HTTPStatus.METHOD_NOT_ALLOWED,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ErrorCode.EMAIL_TAKEN: HTTPStatus.CONFLICT,
+    ErrorCode.PRECONDITION_FAILED: HTTPStatus.PRECONDITION_FAILED,
     ErrorCode.INVALID_TRANSITION: HTTPStatus.CONFLICT,
     ErrorCode.JOBS_IN_PROGRESS: HTTPStatus.CONFLICT,
     ErrorCode.IDEMPOTENCY_CONFLICT: HTTPStatus.CONFLICT,

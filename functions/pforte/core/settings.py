@@ -20,6 +20,7 @@ class Settings(BaseModel):
     imports_bucket: str = ""
     mail_queue_url: str = ""
     exports_queue_url: str = ""
+    cleanup_queue_url: str = ""
     link_secret_arn: str = ""
     customer_user_pool_id: str = ""
     customer_user_pool_client_id: str = ""
@@ -45,6 +46,7 @@ def get_settings() -> Settings:
         imports_bucket=env.get("IMPORTS_BUCKET", ""),
         mail_queue_url=env.get("MAIL_QUEUE_URL", ""),
         exports_queue_url=env.get("EXPORTS_QUEUE_URL", ""),
+        cleanup_queue_url=env.get("CLEANUP_QUEUE_URL", ""),
         link_secret_arn=env.get("LINK_SECRET_ARN", ""),
         customer_user_pool_id=env.get("CUSTOMER_USER_POOL_ID", ""),
         customer_user_pool_client_id=env.get("CUSTOMER_USER_POOL_CLIENT_ID", ""),

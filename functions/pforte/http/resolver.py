@@ -140,7 +140,8 @@ def create_app() -> APIGatewayRestResolver:
         enable_validation=True,
         cors=CORSConfig(
             allow_origin=settings.cors_allow_origin,
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match"],
+            expose_headers=["ETag"],
             max_age=600,
         ),
     )

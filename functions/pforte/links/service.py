@@ -255,7 +255,7 @@ class QuotaReached(Exception):
     """The day's counter would pass a limit; `jobs` and `bytes` are what the day held when the
     condition failed (read from the failed condition itself, not from a second read)."""
 
-    def __init__(self, jobs: int = 0, bytes: int = 0) -> None:
+    def __init__(self, jobs: int, bytes: int) -> None:
         super().__init__(jobs, bytes)
         self.jobs = jobs
         self.bytes = bytes
