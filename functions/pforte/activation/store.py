@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from pforte.activation.service import ATTEMPT_WINDOW, MAX_FAILED_ATTEMPTS, Issue
 from pforte.contacts.service import Contact
 from pforte.contacts.store import contact_item
 from pforte.core.clock import iso, new_id, utcnow
+from pforte.core.retry import Retry, with_retries
 from pforte.mail.messages import OutgoingMail
 from pforte.storage import keys as keys
 from pforte.storage.dynamo import DynamoTable, from_item, is_condition_failure, to_item
@@ -202,7 +204,8 @@ class DynamoFailedAttempts(DynamoTable):
 
     def record_failure(self, source: str) -> None:
         window = int(ATTEMPT_WINDOW.total_seconds())
-        for _ in range(3):  # optimistic: concurrent failures of one source re-read and count again
+
+        def attempt() -> None:  # optimistic: concurrent failures of one source re-read and count again
             state = self._read(source)
             now = _epoch(utcnow())
             fresh = now - int(state.get("window_start", 0)) >= window
@@ -240,6 +243,8 @@ class DynamoFailedAttempts(DynamoTable):
                 )
             except ClientError as error:
                 if is_condition_failure(error):
-                    continue
+                    raise Retry from None
                 raise
-            return
+
+        with contextlib.suppress(Retry):  # a failure that lost three races in a row goes uncounted
+            with_retries(attempt)

@@ -17,6 +17,7 @@ from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import forbidden, not_found
 from pforte.core.fields import Timestamp, safe_filename
 from pforte.core.identity import Actor, Customer, require_admin
+from pforte.core.retry import with_retries
 from pforte.core.uploads import UploadForm
 from pforte.jobs.files import FileStorage, UploadFilename, check_content, sign_upload
 from pforte.jobs.service import FileKind, FileProblem, FileStatus, JobFile
@@ -242,9 +243,11 @@ def accept_terms(terms: TermsRepository, contacts: ContactRepository, customer: 
     version = current_version(terms, customer.tenant_id)
     if version is None:
         raise not_found("Terms")
-    for attempt in range(3):
-        if attempt:
-            contact = signed_in_contact(contacts, customer)
+    first_read = iter([contact])
+
+    def attempt() -> TermsAccepted:
+        # The first attempt takes the contact read above; a retry reads it again.
+        contact = next(first_read, None) or signed_in_contact(contacts, customer)
         now = utcnow()
         accepted = contact.model_copy(
             update={
@@ -254,9 +257,9 @@ def accept_terms(terms: TermsRepository, contacts: ContactRepository, customer: 
                 "version": contact.version + 1,
             }
         )
-        try:
-            contacts.replace(accepted, previous=contact)
-        except StaleContact:
-            continue
+        contacts.replace(accepted, previous=contact)
         return TermsAccepted(version=version, accepted_at=now)
-    raise RuntimeError("The contact kept changing; try again.")
+
+    return with_retries(
+        attempt, on=StaleContact, exhausted=lambda: RuntimeError("The contact kept changing; try again.")
+    )
