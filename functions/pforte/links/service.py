@@ -41,7 +41,7 @@ from pforte.contacts.service import (
 from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError
 from pforte.core.fields import EmailAddress, Language, Name, Timestamp, email_key
-from pforte.core.identity import Actor, is_tenant_id, require_admin
+from pforte.core.identity import Actor, TenantToken, is_tenant_id, require_admin
 from pforte.core.retry import Retry, with_retries
 from pforte.jobs.files import (
     MAX_FILE_BYTES,
@@ -156,14 +156,7 @@ class OnboardingLink(BaseModel):
 # --- tokens ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LinkToken:
-    tenant_id: str
-    secret: str
-
-    def __str__(self) -> str:
-        return f"{self.tenant_id}.{self.secret}"
-
+class LinkToken(TenantToken):
     @classmethod
     def parse(cls, raw: str) -> LinkToken | None:
         tenant_id, dot, secret = raw.partition(".")
