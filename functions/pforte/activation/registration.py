@@ -26,7 +26,7 @@ from pforte.contacts.service import (
     new_contact,
 )
 from pforte.contacts.status import Change, allows, moved
-from pforte.core.errors import DomainError, ErrorCode, not_found
+from pforte.core.errors import DomainError, ErrorCode, must_exist
 from pforte.core.fields import EmailAddress, Name, OptionalText, email_key
 from pforte.core.identity import TENANT_ID_PATTERN, is_tenant_id
 from pforte.mail.messages import Mailer
@@ -64,9 +64,7 @@ def register(
         raise DomainError(
             ErrorCode.RATE_LIMITED, "Too many registrations; try again later.", retry_after=wait
         )
-    tenant = tenants.get(request.tenant) if is_tenant_id(request.tenant) else None
-    if tenant is None:
-        raise not_found("Tenant")
+    tenant = must_exist(tenants.get(request.tenant) if is_tenant_id(request.tenant) else None, "Tenant")
     check_password(request.password)
     attempts.record_failure(source)  # every registration counts: each one sends a mail
     contact = finder.by_email(tenant.id, email_key(request.email))

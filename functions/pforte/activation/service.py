@@ -28,7 +28,7 @@ from pforte.core.bulk import BulkResult, BulkStatus, per_id
 from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError
 from pforte.core.fields import Timestamp
-from pforte.core.identity import Actor, Role, is_tenant_id
+from pforte.core.identity import Actor, Role, TenantToken, is_tenant_id
 from pforte.core.ports import MessageQueue
 from pforte.mail.messages import Mailer, OutgoingMail, activation_mail
 from pforte.tenants.service import Tenant, TenantRepository, get_tenant
@@ -37,14 +37,7 @@ MAX_FAILED_ATTEMPTS = 10
 ATTEMPT_WINDOW = timedelta(minutes=15)
 
 
-@dataclass(frozen=True)
-class ActivationToken:
-    tenant_id: str
-    secret: str
-
-    def __str__(self) -> str:
-        return f"{self.tenant_id}.{self.secret}"
-
+class ActivationToken(TenantToken):
     @property
     def digest(self) -> str:
         return hashlib.sha256(self.secret.encode("ascii")).hexdigest()

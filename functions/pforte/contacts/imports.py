@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from pforte.contacts.service import Contact, ContactCreate, new_contact
 from pforte.core.clock import is_id, new_id, utcnow
 from pforte.core.csvcells import restore
-from pforte.core.errors import DomainError, ErrorCode, FieldError, not_found
+from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import Language, Timestamp, email_key
 from pforte.core.identity import Actor, is_tenant_id
 from pforte.core.uploads import UploadForm
@@ -350,10 +350,7 @@ def start_upload(
 
 
 def get_import(jobs: ImportJobRepository, actor: Actor, import_id: str) -> ImportJob:
-    job = jobs.get(actor.tenant_id, import_id) if is_id(import_id) else None
-    if job is None:
-        raise not_found("Import")
-    return job
+    return must_exist(jobs.get(actor.tenant_id, import_id) if is_id(import_id) else None, "Import")
 
 
 def run_uploaded_import(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pforte.core import retry
 from pforte.core.clock import is_id, new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError, not_found
 from pforte.core.fields import EmailAddress, Language, Name, OptionalText, Timestamp, comparable, email_key
@@ -200,8 +201,6 @@ class ContactFinder(Protocol):
 
 # --- services -----------------------------------------------------------------------------------
 
-MAX_OPTIMISTIC_RETRIES = 3
-
 
 def _email_taken(email: str) -> DomainError:
     return DomainError(
@@ -296,16 +295,9 @@ def _check_precondition(contact: Contact, if_match: str | None) -> None:
 
 
 def with_retries(action: Callable[[], Result]) -> Result:
-    # Optimistic concurrency: re-read and re-apply when someone else wrote in between.
-    for _ in range(MAX_OPTIMISTIC_RETRIES - 1):
-        try:
-            return action()
-        except StaleContact:
-            continue
-    try:
-        return action()
-    except StaleContact:
-        raise not_found("Contact") from None
+    """Optimistic concurrency: re-read and re-apply when someone else wrote in between; a contact
+    that keeps changing is treated as gone."""
+    return retry.with_retries(action, on=StaleContact, exhausted=lambda: not_found("Contact"))
 
 
 def update_contact(

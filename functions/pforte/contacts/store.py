@@ -180,7 +180,6 @@ class DynamoContactRepository(DynamoTable):
 
     def _dependents(self, contact: Contact) -> list[dict[str, Any]]:
         """Every item in the contact's partition (jobs, tokens, mail log), read consistently."""
-        items: list[dict[str, Any]] = []
         request: QueryInputTypeDef = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk",
@@ -189,12 +188,7 @@ class DynamoContactRepository(DynamoTable):
             },
             "ConsistentRead": True,
         }
-        while True:
-            response = self._client.query(**request)
-            items += [from_item(item) for item in response.get("Items", [])]
-            if "LastEvaluatedKey" not in response:
-                return items
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [from_item(item) for item in self._query_all(request)]
 
     def dependents(self, contact: Contact) -> Dependents:
         items = tuple(self._dependents(contact))

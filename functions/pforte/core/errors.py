@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from http import HTTPStatus
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class ErrorCode(StrEnum):
@@ -92,6 +95,13 @@ class DomainError(Exception):
 def not_found(what: str) -> DomainError:
     # The same message for a missing resource and another tenant's one: nothing leaks across tenants.
     return DomainError(ErrorCode.NOT_FOUND, f"{what} not found")
+
+
+def must_exist(value: T | None, what: str) -> T:
+    """The value a repository found, or the not-found error for `what` if it found none."""
+    if value is None:
+        raise not_found(what)
+    return value
 
 
 def validation_error(field_name: str, message: str) -> DomainError:

@@ -38,6 +38,18 @@ def is_tenant_id(value: str) -> bool:
     return bool(_TENANT_ID.match(value))
 
 
+@dataclass(frozen=True)
+class TenantToken:
+    """A token that names its tenant, as `<tenant id>.<secret>`: its tenant is known before any
+    lookup, and no lookup crosses tenants."""
+
+    tenant_id: str
+    secret: str
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}.{self.secret}"
+
+
 def _groups(raw: Any) -> set[str]:
     # API Gateway hands claims over as strings: "admin", "admin,operator" or "[admin operator]".
     if isinstance(raw, list | tuple):

@@ -10,7 +10,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from pforte.core.clock import is_id, new_id, utcnow
-from pforte.core.errors import DomainError, ErrorCode, not_found
+from pforte.core.errors import DomainError, ErrorCode, must_exist, not_found
 from pforte.core.fields import Name, Timestamp
 from pforte.core.identity import Actor
 from pforte.core.pagination import Page
@@ -229,10 +229,7 @@ def create_job(jobs: JobRepository, contacts: Owners, actor: Actor, contact_id: 
 
 
 def get_job(jobs: JobRepository, actor: Actor, job_id: str) -> Job:
-    job = jobs.get(actor.tenant_id, job_id) if is_id(job_id) else None
-    if job is None:
-        raise not_found("Job")
-    return job
+    return must_exist(jobs.get(actor.tenant_id, job_id) if is_id(job_id) else None, "Job")
 
 
 def list_jobs(

@@ -41,7 +41,8 @@ from pforte.contacts.service import (
 from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError
 from pforte.core.fields import EmailAddress, Language, Name, Timestamp, email_key, within_reach
-from pforte.core.identity import Actor, is_tenant_id, require_admin
+from pforte.core.identity import Actor, TenantToken, is_tenant_id, require_admin
+from pforte.core.retry import Retry, with_retries
 from pforte.jobs.files import (
     MAX_FILE_BYTES,
     MAX_SUPPORT_FILES,
@@ -155,14 +156,7 @@ class OnboardingLink(BaseModel):
 # --- tokens ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LinkToken:
-    tenant_id: str
-    secret: str
-
-    def __str__(self) -> str:
-        return f"{self.tenant_id}.{self.secret}"
-
+class LinkToken(TenantToken):
     @classmethod
     def parse(cls, raw: str) -> LinkToken | None:
         tenant_id, dot, secret = raw.partition(".")
@@ -312,12 +306,15 @@ def change_link(
     links: LinkRepository, tenant_id: str, change: Callable[[GenericLink], dict[str, object]]
 ) -> GenericLink:
     """Apply `change` to the current link, again on a fresh read if another change came between."""
-    for _ in range(3):
+
+    def attempt() -> GenericLink:
         link = current_link(links, tenant_id)
         changed = link.model_copy(update={**change(link), "updated_at": utcnow()})
-        if links.save(changed, link):
-            return changed
-    raise RuntimeError("The generic link kept changing; try again.")
+        if not links.save(changed, link):
+            raise Retry
+        return changed
+
+    return with_retries(attempt, exhausted=lambda: RuntimeError("The generic link kept changing; try again."))
 
 
 def settings_change(settings: GenericLinkSettings) -> Callable[[GenericLink], dict[str, object]]:
@@ -436,7 +433,8 @@ def _admit(ports: SubmissionPorts, link: GenericLink, submission: Submission) ->
         raise quota_error("max_daily_bytes", "This job is larger than the link admits in a day.")
     tenant = tenants.get(link.tenant_id)
     day = local_day(tenant, now)
-    for _ in range(3):
+
+    def attempt() -> SubmissionAccepted:
         contact = contacts.by_email(link.tenant_id, email_key(submission.email))
         is_new = contact is None
         if contact is None:
@@ -457,7 +455,7 @@ def _admit(ports: SubmissionPorts, link: GenericLink, submission: Submission) ->
         try:
             admissions.admit(Admission(link, day, job_bytes, contact, is_new, job, now))
         except ContactChanged:
-            continue
+            raise Retry from None
         except LinkClosed:
             raise link_expired() from None
         except QuotaReached as reached:
@@ -475,7 +473,8 @@ def _admit(ports: SubmissionPorts, link: GenericLink, submission: Submission) ->
                 sign_upload(storage, file_key(link.tenant_id, job.id, entry.name), entry) for entry in entries
             ],
         )
-    raise RuntimeError("The contact kept changing; try again.")
+
+    return with_retries(attempt, exhausted=lambda: RuntimeError("The contact kept changing; try again."))
 
 
 # --- staff services -------------------------------------------------------------------------------

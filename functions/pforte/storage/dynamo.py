@@ -93,13 +93,8 @@ class DynamoTable:
 
     def _query_all(self, request: QueryInputTypeDef) -> list[dict[str, Any]]:
         """Every item a query finds, page after page."""
-        items: list[dict[str, Any]] = []
-        while True:
-            response = self._client.query(**request)
-            items += response.get("Items", [])
-            if "LastEvaluatedKey" not in response:
-                return items
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        pages = self._client.get_paginator("query").paginate(**request)  # type: ignore[misc]
+        return [item for page in pages for item in page.get("Items", [])]
 
 
 def set_or_remove(values: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:

@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from pforte.core.clock import utcnow
-from pforte.core.errors import DomainError, ErrorCode, FieldError, not_found
+from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import EmailAddress, Language, Name, Timestamp
 from pforte.core.identity import Actor, require_admin
 
@@ -132,17 +132,11 @@ def ensure_tenant(tenants: TenantRepository, tenant: Tenant) -> Tenant:
     """The stored tenant of that id, creating `tenant` if there is none yet."""
     if tenants.add(tenant):
         return tenant
-    stored = tenants.get(tenant.id)
-    if stored is None:  # pragma: no cover - deleted between the two calls
-        raise not_found("Tenant")
-    return stored
+    return must_exist(tenants.get(tenant.id), "Tenant")  # gone only if deleted in between
 
 
 def get_tenant(tenants: TenantRepository, actor: Actor) -> Tenant:
-    tenant = tenants.get(actor.tenant_id)
-    if tenant is None:
-        raise not_found("Tenant")
-    return tenant
+    return must_exist(tenants.get(actor.tenant_id), "Tenant")
 
 
 def update_tenant(tenants: TenantRepository, actor: Actor, patch: TenantPatch) -> Tenant:

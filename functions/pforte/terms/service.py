@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from pforte.contacts.service import Contact, ContactRepository, ContactStatus, StaleContact
 from pforte.core.clock import new_id, utcnow
-from pforte.core.errors import forbidden, not_found
+from pforte.core.errors import forbidden, must_exist, not_found
 from pforte.core.fields import Timestamp, safe_filename
 from pforte.core.identity import Actor, Customer, require_admin
+from pforte.core.retry import with_retries
 from pforte.core.uploads import UploadForm
 from pforte.jobs.files import FileStorage, UploadFilename, check_content, sign_upload
 from pforte.jobs.service import FileKind, FileProblem, FileStatus, JobFile
@@ -131,9 +132,7 @@ def start_terms_upload(
 
 def get_terms_upload(terms: TermsRepository, tenant_id: str, version: str) -> TermsUploadOut:
     """How an upload of new terms went: it becomes current once it arrived as a PDF."""
-    upload = terms.get(tenant_id).uploads.get(version)
-    if upload is None:
-        raise not_found("Terms upload")
+    upload = must_exist(terms.get(tenant_id).uploads.get(version), "Terms upload")
     return TermsUploadOut(
         version=version,
         filename=upload.filename,
@@ -150,9 +149,7 @@ def _download_name(filename: str) -> str:
 
 
 def get_terms(terms: TermsRepository, storage: TermsFiles, tenant_id: str) -> TermsOut:
-    current = terms.get(tenant_id).current
-    if current is None:
-        raise not_found("Terms")
+    current = must_exist(terms.get(tenant_id).current, "Terms")
     now = utcnow()
     url = storage.download_url(
         terms_key(tenant_id, current.version), current.version_id, current.filename, DOWNLOAD_SECONDS
@@ -239,12 +236,12 @@ def signed_in_contact(contacts: ContactRepository, customer: Customer) -> Contac
 def accept_terms(terms: TermsRepository, contacts: ContactRepository, customer: Customer) -> TermsAccepted:
     """The signed-in customer accepts the tenant's current terms."""
     contact = signed_in_contact(contacts, customer)  # a closed account hears that first
-    version = current_version(terms, customer.tenant_id)
-    if version is None:
-        raise not_found("Terms")
-    for attempt in range(3):
-        if attempt:
-            contact = signed_in_contact(contacts, customer)
+    version = must_exist(current_version(terms, customer.tenant_id), "Terms")
+    first_read = iter([contact])
+
+    def attempt() -> TermsAccepted:
+        # The first attempt takes the contact read above; a retry reads it again.
+        contact = next(first_read, None) or signed_in_contact(contacts, customer)
         now = utcnow()
         accepted = contact.model_copy(
             update={
@@ -254,9 +251,9 @@ def accept_terms(terms: TermsRepository, contacts: ContactRepository, customer: 
                 "version": contact.version + 1,
             }
         )
-        try:
-            contacts.replace(accepted, previous=contact)
-        except StaleContact:
-            continue
+        contacts.replace(accepted, previous=contact)
         return TermsAccepted(version=version, accepted_at=now)
-    raise RuntimeError("The contact kept changing; try again.")
+
+    return with_retries(
+        attempt, on=StaleContact, exhausted=lambda: RuntimeError("The contact kept changing; try again.")
+    )
