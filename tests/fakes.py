@@ -72,3 +72,25 @@ class InMemoryTenants:
 
     def save(self, tenant: Tenant) -> None:
         self.items[tenant.id] = tenant
+
+
+class InMemoryImportStore:
+    """The import's store: claimed addresses per tenant; `claimed_meanwhile` are taken by someone
+    else between the read and the write (as an API create racing the import)."""
+
+    def __init__(self) -> None:
+        self.contacts: dict[tuple[str, str], Contact] = {}
+        self.claimed_meanwhile: set[tuple[str, str]] = set()
+
+    def existing_emails(self, tenant_id: str, email_keys: list[str]) -> set[str]:
+        return {key for key in email_keys if (tenant_id, key) in self.contacts}
+
+    def add_many(self, contacts: list[Contact]) -> set[str]:
+        taken: set[str] = set()
+        for contact in contacts:
+            claim = (contact.tenant_id, contact.email_key)
+            if claim in self.contacts or claim in self.claimed_meanwhile:
+                taken.add(contact.email_key)
+            else:
+                self.contacts[claim] = contact
+        return taken
