@@ -503,12 +503,39 @@ class InMemoryImportStore(ImportStore):
     def existing_emails(self, tenant_id: str, email_keys: list[str]) -> set[str]:
         return {key for key in email_keys if (tenant_id, key) in self.contacts.emails}
 
-    def add_many(self, contacts: list[Contact]) -> None:
+    def add_many(self, contacts: list[Contact]) -> set[str]:
         self.batches.append(len(contacts))
+        taken: set[str] = set()
         for contact in contacts:
-            self.contacts.add(contact)
+            if (contact.tenant_id, contact.email_key) in self.contacts.emails:
+                taken.add(contact.email_key)
+            else:
+                self.contacts.add(contact)
+        return taken
 
 
 def at(moment: datetime) -> Callable[[], datetime]:
     """A clock standing still at `moment` (for monkeypatching a module's `utcnow`)."""
     return lambda: moment
+
+
+class ClaimingImportStore(ImportStore):
+    """The import's store: claimed addresses per tenant; `claimed_meanwhile` are taken by someone
+    else between the read and the write (as an API create racing the import)."""
+
+    def __init__(self) -> None:
+        self.contacts: dict[tuple[str, str], Contact] = {}
+        self.claimed_meanwhile: set[tuple[str, str]] = set()
+
+    def existing_emails(self, tenant_id: str, email_keys: list[str]) -> set[str]:
+        return {key for key in email_keys if (tenant_id, key) in self.contacts}
+
+    def add_many(self, contacts: list[Contact]) -> set[str]:
+        taken: set[str] = set()
+        for contact in contacts:
+            claim = (contact.tenant_id, contact.email_key)
+            if claim in self.contacts or claim in self.claimed_meanwhile:
+                taken.add(contact.email_key)
+            else:
+                self.contacts[claim] = contact
+        return taken

@@ -127,6 +127,9 @@ class Api:
 
 @pytest.fixture
 def aws() -> Iterator[LocalResources]:
+    from infra.local import moto_transactions
+
+    moto_transactions.install()
     with mock_aws():
         resources = provision()
         configure_functions(resources, "https://portal.example.com")

@@ -238,3 +238,73 @@ def test_an_unexpected_failure_is_retried_and_the_last_one_fails_the_import(
         "failed",
         "The import stopped unexpectedly; upload the file again.",
     )
+
+
+def test_an_uploaded_file_is_read_from_s3_once(api: Api, queues: QueueRunner, aws: LocalResources) -> None:
+    """One GetObject for the whole import, whatever the encoding: it is chosen from the first
+    bytes (the file here is Windows-1252 and longer than that sample)."""
+    from pforte.aws import clients
+
+    gets: list[str] = []
+    client = clients.s3()
+    counter = lambda **_: gets.append("GetObject")  # noqa: E731
+
+    client.meta.events.register("before-call.s3.GetObject", counter)
+    try:
+        started = start_upload(api)
+        rows = "".join(f"Jörg {i};j{i}@example.com;Müller & Söhne;de\r\n" for i in range(3000))
+        data = ("Name;E-Mail;Firma;Sprache\r\n" + rows).encode("cp1252")
+        assert len(data) > 64 * 1024
+        upload(aws, started, data)
+        queues.drain()
+    finally:
+        client.meta.events.unregister("before-call.s3.GetObject", counter)
+    job = api.get(f"/contacts/imports/{started['import_id']}").body
+    assert (job["status"], job["report"]["imported"], job["total_rows"]) == ("succeeded", 3000, 3000)
+    assert api.get("/contacts", q="j2999@").body["items"][0]["company"] == "Müller & Söhne"
+    assert gets == ["GetObject"]
+
+
+def test_an_import_whose_worker_died_goes_on_at_the_next_delivery(
+    api: Api, queues: QueueRunner, aws: LocalResources, monkeypatch: Any
+) -> None:
+    from pforte.contacts import imports as imports
+    from pforte.contacts.import_store import DynamoImportJobs, DynamoImportStore
+
+    original = DynamoImportStore.add_many
+    writes = {"count": 0, "crashed": False}
+
+    def dies_after_the_first_chunk(self: DynamoImportStore, contacts: list[Any]) -> set[str]:
+        writes["count"] += 1
+        if writes["count"] == 2 and not writes["crashed"]:
+            writes["crashed"] = True
+            raise RuntimeError("the worker is gone")
+        return original(self, contacts)
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(DynamoImportStore, "add_many", dies_after_the_first_chunk)
+    # A worker that dies (a timeout, the process killed) reopens nothing: the import stays running.
+    monkeypatch.setattr(DynamoImportJobs, "reopen", lambda self, job: None)
+    monkeypatch.setattr("infra.local.queues.LOCAL_RETRY_SECONDS", 0)
+    started = start_upload(api)
+    rows = "".join(f"P{i},p{i}@example.com\n" for i in range(35))
+    upload(aws, started, ("name,email\n" + rows + "P3 again,P3@example.com\n").encode())
+    queues.drain()
+    assert writes["crashed"]
+    job = api.get(f"/contacts/imports/{started['import_id']}").body
+    assert (job["status"], job["processed_rows"]) == ("running", 10)  # the first chunk is recorded
+    # a delivery at once finds it running but not overdue (a live worker may have it): it waits
+    monkeypatch.setattr(imports, "WORKER_TIMEOUT_SECONDS", -1)  # now its worker is overdue
+    sqs = boto3.client("sqs", region_name="eu-central-1")
+    key = started["upload"]["fields"]["key"]
+    event = {"Records": [{"s3": {"bucket": {"name": "b"}, "object": {"key": key, "size": 100}}}]}
+    sqs.send_message(QueueUrl=aws.physical["ImportsQueue"], MessageBody=json.dumps(event))
+    queues.drain()
+    job = api.get(f"/contacts/imports/{started['import_id']}").body
+    assert job["status"] == "succeeded"
+    assert (job["processed_rows"], job["total_rows"]) == (36, 36)
+    report = job["report"]
+    assert (report["imported"], report["skipped"], report["failed_rows"]) == (35, 1, 0)
+    assert report["skipped_rows"] == [{"line": 37, "email": "P3@example.com", "reason": "repeated_in_file"}]
+    emails = [c["email"] for c in api.get("/contacts", limit=100).body["items"]]
+    assert sorted(emails) == sorted(f"p{i}@example.com" for i in range(35))

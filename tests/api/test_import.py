@@ -181,3 +181,67 @@ def test_quoted_header_cells_and_excels_sep_line(api: Api) -> None:
     report = upload(api, "sep=,\r\nName,E-Mail\r\nBen,ben@example.com\r\nBad,nope\r\n").body
     assert report["imported"] == 1
     assert [e["line"] for e in report["errors"]] == [4]
+
+
+def test_a_missing_email_is_reported_as_required(api: Api) -> None:
+    report = upload(api, "name,email\nAnna,\nBen,ben@example.com\n").body
+    assert [(e["line"], e["field"], e["code"], e["message"]) for e in report["errors"]] == [
+        (2, "email", "required", "Email is required.")
+    ]
+    assert report["imported"] == 1
+
+
+def test_a_multipart_form_upload_is_told_it_is_not_csv(api: Api) -> None:
+    body = (
+        "--------------------------d74496d66958873e\r\n"
+        'Content-Disposition: form-data; name="file"; filename="users.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+        "name,email\r\nAnna,anna@example.com\r\n"
+        "--------------------------d74496d66958873e--\r\n"
+    )
+    response = upload(api, body)
+    assert (response.status, response.error_code) == (422, "csv_invalid")
+    assert response.body["error"]["message"] == (
+        "The file is not a CSV file: it looks like a multipart form upload; send the CSV itself."
+    )
+    assert contacts(api) == {}
+
+
+def test_skipped_rows_are_listed_by_line_with_the_reason(api: Api) -> None:
+    api.post("/contacts", {"name": "Anna", "email": "anna@example.com"})
+    data = "name,email\nAnna Again,ANNA@example.com\nBen,ben@example.com\nBen Twice,Ben@Example.com\n"
+    report = upload(api, data).body
+    assert report["skipped"] == 2
+    assert report["skipped_rows"] == [
+        {"line": 2, "email": "ANNA@example.com", "reason": "already_a_contact"},
+        {"line": 4, "email": "Ben@Example.com", "reason": "repeated_in_file"},
+    ]
+
+
+def test_an_api_create_racing_an_import_keeps_one_contact_per_address(api: Api, monkeypatch: Any) -> None:
+    """A contact created through the API between the import's read of the address claims and its
+    write wins the address; the import reports that row as skipped and writes the others."""
+    from pforte.contacts.import_store import DynamoImportStore
+
+    original = DynamoImportStore.existing_emails
+    raced: list[int] = []
+
+    def read_then_race(self: DynamoImportStore, tenant_id: str, email_keys: list[str]) -> set[str]:
+        known = original(self, tenant_id, email_keys)
+        if not raced:
+            raced.append(api.post("/contacts", {"name": "Ben (API)", "email": "ben@example.com"}).status)
+        return known
+
+    monkeypatch.setattr(DynamoImportStore, "existing_emails", read_then_race)
+    data = "name,email\nAnna,anna@example.com\nBen,Ben@Example.com\nClara,clara@example.com\n"
+    report = upload(api, data).body
+    assert raced == [201]
+    assert (report["imported"], report["skipped"]) == (2, 1)
+    assert report["skipped_rows"] == [{"line": 3, "email": "Ben@Example.com", "reason": "already_a_contact"}]
+    items = api.get("/contacts", limit=200).body["items"]
+    assert sorted(c["email"].lower() for c in items) == [
+        "anna@example.com",
+        "ben@example.com",
+        "clara@example.com",
+    ]
+    assert contacts(api)["ben@example.com"]["name"] == "Ben (API)"

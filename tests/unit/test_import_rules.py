@@ -29,7 +29,7 @@ def run(
         read_rows(lambda: io.BytesIO(data)),
         language,
         dry_run=dry_run,
-        on_progress=progress.append if progress is not None else None,
+        on_progress=(lambda rows, _resume: progress.append(rows)) if progress is not None else None,
     )
 
 

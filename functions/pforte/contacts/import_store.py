@@ -1,27 +1,29 @@
-"""Bulk writes of imported contacts: BatchGetItem to find known addresses, BatchWriteItem to store.
+"""Bulk writes of imported contacts: BatchGetItem to find known addresses, TransactWriteItems to
+store.
 
-Uniqueness without a transaction per row: the address claims of a chunk are read (consistently)
-before the chunk is written. A contact created through the API in the milliseconds between the
-read and the write of the same address could lose its claim; imports accept that window rather
-than a transaction per row (which DynamoDB bills at twice the writes, and which moto cannot do at
-scale).
+Uniqueness holds against any concurrent write: each contact is written with its address claim,
+on the condition that neither exists, in transactions of 50 rows (100 items, DynamoDB's limit).
+The claims of a chunk are read first only so that a re-run does not cancel transaction after
+transaction; a contact created through the API between that read and the write cancels the
+transaction, and the rows whose claim failed are reported as known while the rest are written
+again.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from pforte.contacts.imports import ImportJob, ImportReport, ImportStatus
+from pforte.contacts.imports import ImportJob, ImportReport, ImportStatus, Resume
 from pforte.contacts.service import Contact
 from pforte.contacts.store import contact_item
 from pforte.core.clock import iso, utcnow
 from pforte.storage import keys
 from pforte.storage.dynamo import (
     DynamoTable,
-    batch_write,
     from_item,
     is_condition_failure,
     model_from,
@@ -30,9 +32,11 @@ from pforte.storage.dynamo import (
 )
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef, WriteRequestTypeDef
+    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef, TransactWriteItemTypeDef
 
 GET_BATCH = 100  # BatchGetItem's limit
+TRANSACTION_ROWS = 50  # a contact and its claim each: TransactWriteItems' 100 items
+MAX_CONFLICT_ATTEMPTS = 8
 
 
 class DynamoImportStore(DynamoTable):
@@ -60,25 +64,56 @@ class DynamoImportStore(DynamoTable):
                 time.sleep(min(0.05 * 2**attempt, 1.0))
         return found
 
-    def add_many(self, contacts: list[Contact]) -> None:
-        requests: list[WriteRequestTypeDef] = []
-        for contact in contacts:
-            requests.append({"PutRequest": {"Item": contact_item(contact)}})
-            requests.append(
-                {
-                    "PutRequest": {
-                        "Item": to_item(
-                            {
-                                **keys.email_guard_key(contact.tenant_id, contact.email_key),
-                                "entity": "email_guard",
-                                "contact_id": contact.id,
-                                "email_key": contact.email_key,
-                            }
-                        )
-                    }
+    def _parts(self, contact: Contact) -> list[TransactWriteItemTypeDef]:
+        guard = {
+            **keys.email_guard_key(contact.tenant_id, contact.email_key),
+            "entity": "email_guard",
+            "contact_id": contact.id,
+            "email_key": contact.email_key,
+        }
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": contact_item(contact),
+                    "ConditionExpression": "attribute_not_exists(PK)",
                 }
-            )
-        batch_write(self._client, self._table, requests)
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(guard),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+
+    def add_many(self, contacts: list[Contact]) -> set[str]:
+        taken: set[str] = set()
+        for start in range(0, len(contacts), TRANSACTION_ROWS):
+            taken |= self._add_all_or_known(contacts[start : start + TRANSACTION_ROWS])
+        return taken
+
+    def _add_all_or_known(self, contacts: list[Contact]) -> set[str]:
+        """One transaction for these rows; rows whose claim someone else holds drop out and the
+        rest go again, until they commit."""
+        taken: set[str] = set()
+        attempt = 0
+        while contacts:
+            failed = self._try_transact([part for contact in contacts for part in self._parts(contact)])
+            if failed is None:
+                break
+            if failed:
+                # Part 2i is row i's contact (a fresh id: never there), 2i + 1 its claim.
+                lost = {index // 2 for index in failed}
+                taken |= {contacts[index].email_key for index in lost}
+                contacts = [contact for index, contact in enumerate(contacts) if index not in lost]
+                continue
+            attempt += 1  # a conflict with another transaction on one of these items
+            if attempt >= MAX_CONFLICT_ATTEMPTS:
+                raise RuntimeError("The import's writes kept conflicting with other writes.")
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        return taken
 
 
 IMPORT_RECORD_SECONDS = 30 * 24 * 3600
@@ -108,10 +143,16 @@ class DynamoImportJobs(DynamoTable):
     def reopen(self, job: ImportJob) -> None:
         self._update(job, {"status": ImportStatus.AWAITING_UPLOAD.value})
 
-    def _update(self, job: ImportJob, values: dict[str, Any], condition: str | None = None) -> None:
+    def _update(
+        self,
+        job: ImportJob,
+        values: dict[str, Any],
+        condition: str | None = None,
+        condition_values: dict[str, Any] | None = None,
+    ) -> None:
         expression, names, attribute_values = set_or_remove({**values, "updated_at": iso(utcnow())})
         if condition:
-            attribute_values[":awaiting"] = {"S": ImportStatus.AWAITING_UPLOAD.value}
+            attribute_values |= condition_values or {}
         self._client.update_item(
             TableName=self._table,
             Key=to_item(keys.import_key(job.tenant_id, job.id)),
@@ -121,26 +162,46 @@ class DynamoImportJobs(DynamoTable):
             **({"ConditionExpression": condition} if condition else {}),  # type: ignore[arg-type]
         )
 
-    def start(self, job: ImportJob) -> bool:
+    def start(self, job: ImportJob, stale_before: datetime) -> bool:
         try:
-            self._update(job, {"status": ImportStatus.RUNNING.value}, condition="#status = :awaiting")
+            self._update(
+                job,
+                {"status": ImportStatus.RUNNING.value},
+                condition="#status = :awaiting OR (#status = :status AND #updated_at < :stale_before)",
+                condition_values={
+                    ":awaiting": {"S": ImportStatus.AWAITING_UPLOAD.value},
+                    ":stale_before": {"S": iso(stale_before)},
+                },
+            )
         except ClientError as error:
             if is_condition_failure(error):
                 return False
             raise
         return True
 
-    def progress(self, job: ImportJob, processed_rows: int, total_rows: int | None = None) -> None:
-        self._update(job, {"processed_rows": processed_rows, "total_rows": total_rows})
+    def progress(
+        self, job: ImportJob, processed_rows: int, total_rows: int | None = None, resume: Resume | None = None
+    ) -> None:
+        values: dict[str, Any] = {"processed_rows": processed_rows, "total_rows": total_rows}
+        if resume is not None:
+            values["resume"] = resume.model_dump(mode="json")
+        self._update(job, values)
 
     def finish(
-        self, job: ImportJob, status: ImportStatus, report: ImportReport | None, error: str | None
+        self,
+        job: ImportJob,
+        status: ImportStatus,
+        report: ImportReport | None,
+        error: str | None,
+        *,
+        total_rows: int | None = None,
     ) -> None:
-        self._update(
-            job,
-            {
-                "status": status.value,
-                "report": report.model_dump(mode="json") if report else None,
-                "error": error,
-            },
-        )
+        values: dict[str, Any] = {
+            "status": status.value,
+            "report": report.model_dump(mode="json") if report else None,
+            "error": error,
+            "resume": None,
+        }
+        if total_rows is not None:
+            values |= {"processed_rows": total_rows, "total_rows": total_rows}
+        self._update(job, values)

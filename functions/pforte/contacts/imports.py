@@ -3,7 +3,8 @@
 Accepted: `,` or `;` as delimiter, UTF-8 with or without BOM or Windows-1252, quoted fields,
 CRLF, header names in any case and in German, language as code or name. Every good row becomes a
 `not_registered` contact; a bad row is reported with its physical line and field and imports
-nothing; an address already in the tenant, or repeated in the file, is skipped and counted.
+nothing; an address already in the tenant, or repeated in the file, is skipped, counted and listed
+by line.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Literal, Protocol
 
-from pydantic import BaseModel, ValidationError
+import charset_normalizer
+from pydantic import BaseModel, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
 from pforte.contacts.service import Contact, ContactCreate, new_contact
 from pforte.core.clock import is_id, new_id, utcnow
@@ -32,8 +34,11 @@ TEMPLATE_CSV = (
     "name,email,company,language\r\nErika Mustermann,erika.mustermann@example.com,Musterdruck GmbH,de\r\n"
 )
 MAX_REPORTED_ERRORS = 1000
+MAX_REPORTED_SKIPS = 1000
 MAX_HEADER_CHARS = 64 * 1024
 CHUNK_ROWS = 500
+# The encoding is chosen from the file's first bytes; the file itself is read once.
+SAMPLE_BYTES = 64 * 1024
 
 _HEADERS = {
     "name": {"name", "full name", "vollständiger name", "kontakt", "kunde"},
@@ -60,6 +65,15 @@ class RowError(BaseModel):
     message: str
 
 
+SkipReason = Literal["repeated_in_file", "already_a_contact"]
+
+
+class SkippedRow(BaseModel):
+    line: int
+    email: str
+    reason: SkipReason
+
+
 class ImportReport(BaseModel):
     imported: int = 0
     skipped: int = 0
@@ -67,42 +81,95 @@ class ImportReport(BaseModel):
     # Rows not imported for their errors; `errors` lists the first MAX_REPORTED_ERRORS field errors.
     failed_rows: int = 0
     dry_run: bool = False
+    # The first MAX_REPORTED_SKIPS of the `skipped` rows, by line (left out while there is none).
+    skipped_rows: list[SkippedRow] = []
+
+    @model_serializer(mode="wrap")
+    def _leave_out_no_skips(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not data.get("skipped_rows"):
+            data.pop("skipped_rows", None)
+        return data
+
+    def skip(self, line: int, email: str, reason: SkipReason) -> None:
+        self.skipped += 1
+        if len(self.skipped_rows) < MAX_REPORTED_SKIPS:
+            self.skipped_rows.append(SkippedRow(line=line, email=email, reason=reason))
 
 
 class ImportStore(Protocol):
     def existing_emails(self, tenant_id: str, email_keys: list[str]) -> set[str]:
         """Which of these comparable addresses the tenant has already."""
 
-    def add_many(self, contacts: list[Contact]) -> None:
-        """Store new contacts and their address claims in batches."""
+    def add_many(self, contacts: list[Contact]) -> set[str]:
+        """Store new contacts, each with its address claim, each all or nothing. Returns the
+        comparable addresses found claimed at the write (by a contact created meanwhile): those
+        contacts are not stored."""
 
 
 def header_invalid(message: str) -> DomainError:
     return DomainError(ErrorCode.CSV_HEADER_INVALID, message, [FieldError("header", message)])
 
 
-def _decodes_as(open_bytes: Callable[[], BinaryIO], encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with open_bytes() as source:
+def _stray_bytes(error: UnicodeError) -> tuple[str, int]:
+    """Bytes the chosen encoding does not define, read as Latin-1: control characters, which fail
+    their row rather than the file."""
+    assert isinstance(error, UnicodeDecodeError)
+    return "".join(chr(byte) for byte in error.object[error.start : error.end]), error.end
+
+
+codecs.register_error("pforte-stray-bytes", _stray_bytes)
+
+
+def _encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM) if the sample is UTF-8, else what charset-normalizer finds of
+    Windows-1252 and Latin-1 (Windows-1252 whenever it reads the sample: it defines more of the
+    bytes). A byte the encoding does not define later in the file fails its row."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(sample, cp_isolation=["cp1252", "latin_1"]).best()
+    if best is not None and best.encoding in ("cp1252", "latin_1"):
         try:
-            while chunk := source.read(1 << 16):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+            sample.decode("cp1252")
+            return "cp1252"
         except UnicodeDecodeError:
-            return False
-    return True
-
-
-def _encoding(open_bytes: Callable[[], BinaryIO]) -> str:
-    """UTF-8 (with or without BOM) if the whole file is UTF-8, else Windows-1252, else Latin-1
-    (which reads any byte: what is no text then fails row by row, as control characters).
-
-    Read through incrementally: a file in S3 is never held in memory.
-    """
-    for encoding in ("utf-8-sig", "cp1252"):
-        if _decodes_as(open_bytes, encoding):
-            return encoding
+            pass
     return "latin-1"
+
+
+class _Rejoined(io.RawIOBase):
+    """The sample read for the encoding, then the rest of the same stream: read once."""
+
+    def __init__(self, sample: bytes, rest: BinaryIO) -> None:
+        self._sample = memoryview(sample)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._sample:
+            size = min(len(buffer), len(self._sample))
+            buffer[:size] = self._sample[:size]
+            self._sample = self._sample[size:]
+            return size
+        chunk = self._rest.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def not_csv(reason: str) -> DomainError:
+    message = f"The file is not a CSV file: {reason}."
+    return DomainError(ErrorCode.CSV_INVALID, message, [FieldError("file", message)])
+
+
+def _check_is_csv(sample: bytes) -> None:
+    head = sample[:4096].lower()
+    if head.startswith(b"--") and b"content-disposition: form-data" in head:
+        raise not_csv("it looks like a multipart form upload; send the CSV itself")
 
 
 def csv_invalid(line: int, reason: str) -> DomainError:
@@ -145,9 +212,11 @@ Row = tuple[int, dict[str, str | Language]]
 def read_rows(open_bytes: Callable[[], BinaryIO]) -> Iterator[Row]:
     """(physical line of the row's start, field → value) for every non-empty row; line 1 is the
     header (after Excel's optional `sep=;` line)."""
-    encoding = _encoding(open_bytes)
     with open_bytes() as source:
-        text = io.TextIOWrapper(source, encoding=encoding, newline="")
+        sample = source.read(SAMPLE_BYTES)
+        _check_is_csv(sample)
+        stream = io.BufferedReader(_Rejoined(sample, source), buffer_size=1 << 16)
+        text = io.TextIOWrapper(stream, encoding=_encoding(sample), errors="pforte-stray-bytes", newline="")
         first, offset = text.readline(MAX_HEADER_CHARS), 0
         if first.lower().startswith(("sep=", "\ufeffsep=")):
             delimiter = first.strip().strip("\ufeff")[4:5] or ","
@@ -189,8 +258,17 @@ def _row_errors(line: int, error: ValidationError) -> list[RowError]:
         field = str(detail["loc"][0]) if detail["loc"] else "row"
         code = _ERROR_CODES.get(detail["type"], "invalid_email" if field == "email" else "invalid")
         message = str(detail["msg"]).removeprefix("Value error, ")
+        if code == "required":
+            message = f"{field.capitalize()} is required."
         errors.append(RowError(line=line, field=field, code=code, message=message))
     return errors
+
+
+class Resume(BaseModel):
+    """Where an interrupted import stands: every row up to `line` is in `report` (and stored)."""
+
+    line: int = 0
+    report: ImportReport = ImportReport()
 
 
 def import_contacts(
@@ -200,24 +278,35 @@ def import_contacts(
     default_language: Language,
     *,
     dry_run: bool = False,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int, Resume], None] | None = None,
+    resume: Resume | None = None,
 ) -> ImportReport:
-    """Validate every row, skip known and repeated addresses, and store the rest in batches."""
-    report = ImportReport(dry_run=dry_run)
+    """Validate every row, skip known and repeated addresses, and store the rest in batches.
+
+    `on_progress` hears of every chunk stored, with where the import stands; given that as
+    `resume`, a later run goes on from there (the rows before only mark their addresses as seen).
+    """
+    report = (resume.report if resume else ImportReport()).model_copy(deep=True)
+    report.dry_run = dry_run
+    done_line = resume.line if resume else 0
     seen: set[str] = set()
-    pending: list[Contact] = []
+    pending: list[tuple[int, Contact]] = []
     processed = 0
+    last_line = done_line
 
     def flush() -> None:
-        known = store.existing_emails(tenant_id, [contact.email_key for contact in pending])
-        new = [contact for contact in pending if contact.email_key not in known]
+        known = store.existing_emails(tenant_id, [contact.email_key for _, contact in pending])
+        new = [(line, contact) for line, contact in pending if contact.email_key not in known]
         if new and not dry_run:
-            store.add_many(new)
-        report.imported += len(new)
-        report.skipped += len(pending) - len(new)
+            known |= store.add_many([contact for _, contact in new])
+        for line, contact in pending:
+            if contact.email_key in known:
+                report.skip(line, contact.email, "already_a_contact")
+            else:
+                report.imported += 1
         pending.clear()
         if on_progress:
-            on_progress(processed)
+            on_progress(processed, Resume(line=last_line, report=report))
 
     for line, values in rows:
         processed += 1
@@ -225,19 +314,26 @@ def import_contacts(
         try:
             data = ContactCreate.model_validate(values)
         except ValidationError as error:
-            report.failed_rows += 1
-            room = MAX_REPORTED_ERRORS - len(report.errors)
-            report.errors += _row_errors(line, error)[: max(room, 0)]
+            if line > done_line:
+                report.failed_rows += 1
+                room = MAX_REPORTED_ERRORS - len(report.errors)
+                report.errors += _row_errors(line, error)[: max(room, 0)]
+                last_line = line
             continue
         key = email_key(data.email)
+        if line <= done_line:  # accounted for before the interruption
+            seen.add(key)
+            continue
+        last_line = line
         if key in seen:
-            report.skipped += 1
+            report.skip(line, data.email, "repeated_in_file")
             continue
         seen.add(key)
-        pending.append(new_contact(tenant_id, data, default_language))
+        pending.append((line, new_contact(tenant_id, data, default_language)))
         if len(pending) >= CHUNK_ROWS:
             flush()
     flush()
+    report.skipped_rows.sort(key=lambda skipped: skipped.line)
     return report
 
 
@@ -265,6 +361,8 @@ class ImportJob(BaseModel):
     dry_run: bool = False
     created_at: datetime
     updated_at: datetime
+    # Where a running import stands, so that an interrupted one goes on (not in the API).
+    resume: Resume | None = None
 
     @property
     def object_key(self) -> str:
@@ -298,17 +396,28 @@ class ImportJobRepository(Protocol):
 
     def get(self, tenant_id: str, import_id: str) -> ImportJob | None: ...
 
-    def start(self, job: ImportJob) -> bool:
-        """Move an awaiting import to running; False if another worker has it already."""
+    def start(self, job: ImportJob, stale_before: datetime) -> bool:
+        """Move an awaiting import to running, or take over a running one whose worker last
+        wrote before `stale_before` (it died); False if another worker has it."""
 
-    def progress(self, job: ImportJob, processed_rows: int, total_rows: int | None = None) -> None: ...
-
-    def finish(
-        self, job: ImportJob, status: ImportStatus, report: ImportReport | None, error: str | None
+    def progress(
+        self, job: ImportJob, processed_rows: int, total_rows: int | None = None, resume: Resume | None = None
     ) -> None: ...
 
+    def finish(
+        self,
+        job: ImportJob,
+        status: ImportStatus,
+        report: ImportReport | None,
+        error: str | None,
+        *,
+        total_rows: int | None = None,
+    ) -> None:
+        """The end; `total_rows` (with as many processed) when known."""
+
     def reopen(self, job: ImportJob) -> None:
-        """Back from running to awaiting its file, so that the redelivered notification runs it again."""
+        """Back from running to awaiting its file, so that the redelivered notification runs it
+        again (from where it stands)."""
 
 
 class Uploads(Protocol):
@@ -353,6 +462,11 @@ def get_import(jobs: ImportJobRepository, actor: Actor, import_id: str) -> Impor
     return must_exist(jobs.get(actor.tenant_id, import_id) if is_id(import_id) else None, "Import")
 
 
+# The import worker's Timeout in template.yaml: a running import no worker wrote to for longer
+# lost its worker (a redelivery comes after the queue's visibility timeout, six times this).
+WORKER_TIMEOUT_SECONDS = 900
+
+
 def run_uploaded_import(
     jobs: ImportJobRepository,
     store: ImportStore,
@@ -365,11 +479,16 @@ def run_uploaded_import(
 ) -> ImportJob | None:
     """Import an uploaded file once; a repeated notification for it changes nothing.
 
+    The file is read once, in one pass: `total_rows` is known when the import ends. Progress is
+    recorded with every chunk stored, so a delivery that finds the import running with a worker
+    that died (nothing written for longer than the worker may run) goes on from there.
     A failure the file explains ends the import as failed, with the reason. An unexpected one
     reopens it for the next delivery of the notification, and fails it on the last."""
     found = parse_upload_key(key)
     job = jobs.get(*found) if found else None
-    if job is None or job.status is not ImportStatus.AWAITING_UPLOAD or not jobs.start(job):
+    if job is None or job.status not in (ImportStatus.AWAITING_UPLOAD, ImportStatus.RUNNING):
+        return None
+    if not jobs.start(job, utcnow() - timedelta(seconds=WORKER_TIMEOUT_SECONDS)):
         return None
     if size > MAX_UPLOAD_BYTES:
         # S3 enforces the signed size limit; whatever got past it is removed all the same.
@@ -377,16 +496,22 @@ def run_uploaded_import(
         jobs.finish(job, ImportStatus.FAILED, None, f"The file is larger than {MAX_UPLOAD_BYTES} bytes.")
         return job
     tenant = tenants.get(job.tenant_id)
+    processed = 0
+
+    def progress(rows: int, resume: Resume) -> None:
+        nonlocal processed
+        processed = rows
+        jobs.progress(job, rows, None, resume)
+
     try:
-        total = sum(1 for _ in read_rows(lambda: uploads.open(key)))
-        jobs.progress(job, 0, total)
         report = import_contacts(
             store,
             job.tenant_id,
             read_rows(lambda: uploads.open(key)),
             tenant.default_language if tenant else Language.DE,
             dry_run=job.dry_run,
-            on_progress=lambda processed: jobs.progress(job, processed, total),
+            on_progress=progress,
+            resume=job.resume,
         )
     except DomainError as error:
         jobs.finish(job, ImportStatus.FAILED, None, error.message)
@@ -399,7 +524,7 @@ def run_uploaded_import(
         else:
             jobs.reopen(job)
         raise
-    jobs.finish(job, ImportStatus.SUCCEEDED, report, None)
+    jobs.finish(job, ImportStatus.SUCCEEDED, report, None, total_rows=processed)
     return job
 
 
