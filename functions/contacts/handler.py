@@ -32,6 +32,7 @@ from pforte.api import (
     errors,
     prepare_event,
 )
+from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.bulk import BulkIds, BulkResults, BulkStatus
 from pforte.contacts import ContactCreate, ContactOut, ContactPage, ContactPatch, ContactQuery, ContactStatus
 from pforte.errors import ErrorCode

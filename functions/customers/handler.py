@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pforte import terms
 from pforte.api import Contacts, CurrentCustomer, TermsOfUse, TermsStorage, create_app, prepare_event
+from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.contacts import ContactOut
 from pforte.observability import MetricUnit, instrumented, metrics
 from pforte.terms import TermsAccepted, TermsOut

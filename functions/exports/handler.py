@@ -20,6 +20,7 @@ from pforte.api import (
     create_app,
     prepare_event,
 )
+from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.exports import AccountExportRequest, ExportOut, ExportStarted
 from pforte.observability import MetricUnit, instrumented, metrics
 

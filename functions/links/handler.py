@@ -23,6 +23,7 @@ from pforte.api import (
     errors,
     prepare_event,
 )
+from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.errors import ErrorCode
 from pforte.links import (
     GenericLinkOut,

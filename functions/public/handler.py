@@ -24,6 +24,7 @@ from pforte.api import (
     errors,
     prepare_event,
 )
+from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.errors import ErrorCode
 from pforte.observability import MetricUnit, instrumented, metrics
 from pforte.registration import Registration, RegistrationReceived

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pforte import tenants as service
 from pforte import terms
 from pforte.api import CurrentActor, Tenants, TermsOfUse, TermsStorage, create_app, created, prepare_event
+from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.observability import instrumented
 from pforte.tenants import TenantOut, TenantPatch
 from pforte.terms import TermsOut, TermsUpload, TermsUploadOut, TermsUploadRequest
