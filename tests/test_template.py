@@ -14,6 +14,7 @@ from cfnlint.api import ManualArgs, lint
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
+from infra.build import decided, pin_runtime
 from infra.template import TEMPLATE, api_modules, api_routes, handler_modules, load_template, resources
 from pforte.store import keys
 
@@ -126,37 +127,13 @@ CLIENT_SERVICES = {
 }
 
 
-def pin_runtime(node: Any, runtime: str, conditions: dict[str, Any]) -> Any:
-    """The transformed template as CloudFormation deploys it with PythonRuntime=runtime."""
-
-    def holds(expression: Any) -> bool:
-        if "Condition" in expression:
-            return holds(conditions[expression["Condition"]])
-        if "Fn::Not" in expression:
-            return not holds(expression["Fn::Not"][0])
-        left, right = (pin_runtime(side, runtime, conditions) for side in expression["Fn::Equals"])
-        return bool(left == right)
-
-    if isinstance(node, list):
-        return [pin_runtime(item, runtime, conditions) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if node == {"Ref": "PythonRuntime"}:
-        return runtime
-    if set(node) == {"Fn::If"}:
-        condition, then, otherwise = node["Fn::If"]
-        return pin_runtime(then if holds(conditions[condition]) else otherwise, runtime, conditions)
-    if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
-        return {"Fn::Sub": node["Fn::Sub"].replace("${PythonRuntime}", runtime)}
-    return {key: pin_runtime(value, runtime, conditions) for key, value in node.items()}
-
-
 def rendered(runtime: str) -> dict[str, Any]:
+    """The transformed template as CloudFormation deploys it with PythonRuntime=runtime."""
     output = transform({"PythonRuntime": runtime})
-    conditions = output.pop("Conditions")
+    conditions = decided(output.pop("Conditions"), runtime)
     assert set(conditions) == {"SnapStartRuntime"}
     output["Parameters"].pop("PythonRuntime")
-    pinned: dict[str, Any] = pin_runtime(output, runtime, conditions)
+    pinned: dict[str, Any] = pin_runtime(output, runtime, conditions, parameter=False)
     return pinned
 
 
