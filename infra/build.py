@@ -118,10 +118,10 @@ def copy_code(source: Path, target: Path) -> None:
             shutil.copy2(entry, target / entry.name)
 
 
-def compile_bytecode(tree: Path, python: str) -> None:
+def compile_bytecode(tree: Path, python: str, mode: str = "unchecked-hash") -> None:
     command = [
         *(python, "-m", "compileall", "-q", "-f", "-j", os.environ.get("BUILD_JOBS", "1")),
-        *("--invalidation-mode", "unchecked-hash", "-s", str(tree), "-p", TASK_ROOT, str(tree)),
+        *("--invalidation-mode", mode, "-s", str(tree), "-p", TASK_ROOT, str(tree)),
     ]
     if run(command).returncode != 0:
         raise BuildError("compileall failed (see above)")
