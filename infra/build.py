@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import hashlib
 import os
 import shutil
 import subprocess
@@ -40,6 +41,8 @@ import yaml
 from infra.template import FUNCTIONS_DIR, ROOT, load_template
 
 OUT = ROOT / ".aws-sam" / "build"
+# `sam build` asks for the same tree once per function: the first build is kept here for the rest.
+CACHE = ROOT / ".aws-sam" / "cache"
 REQUIREMENTS = FUNCTIONS_DIR / "requirements.txt"
 TASK_ROOT = "/var/task"  # where Lambda unpacks the zip; the compiled files name their source there
 MACHINES = {"arm64": "aarch64", "x86_64": "x86_64"}
@@ -222,6 +225,29 @@ def write_template(template: dict[str, Any], out: Path, runtime: str, architectu
     )
 
 
+def inputs_digest(source: Path, *parts: str) -> str:
+    """What a build's tree depends on: the requirements, this script, the code, the target."""
+    digest = hashlib.sha256("\0".join(parts).encode())
+    for path in [REQUIREMENTS, Path(__file__), *sorted(source.rglob("*"))]:
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".pyo"}:
+            name = path.relative_to(source) if path.is_relative_to(source) else path.name
+            digest.update(f"{name}\0".encode() + path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def keep(tree: Path, key: str) -> None:
+    """Keep a built tree as the cache (only the latest), safely if builds run in parallel."""
+    for stale in CACHE.glob("*"):
+        if stale.name != key and not stale.name.endswith(".partial"):
+            shutil.rmtree(stale, ignore_errors=True)
+    partial = CACHE / f"{key}.{os.getpid()}.partial"
+    shutil.copytree(tree, partial)
+    try:
+        partial.rename(CACHE / key)
+    except OSError:  # another build kept the same tree first
+        shutil.rmtree(partial, ignore_errors=True)
+
+
 def build(
     *,
     runtime: str,
@@ -241,6 +267,11 @@ def build(
         check_interpreter(python, runtime)
     source = ROOT / str(template["Globals"]["Function"]["CodeUri"])
     out.mkdir(parents=True, exist_ok=True)
+    key = inputs_digest(source, runtime, architecture, str(bytecode))
+    if tree_only and (CACHE / key).is_dir():
+        print(f"the {runtime} {architecture} tree is built already ({(CACHE / key).relative_to(ROOT)})")
+        shutil.copytree(CACHE / key, out, dirs_exist_ok=True)
+        return out
     with tempfile.TemporaryDirectory(prefix="pforte-build-") as scratch:
         tree = Path(scratch, "tree")
         print(f"building the {runtime} {architecture} artifact from {REQUIREMENTS.name} and {source.name}/")
@@ -250,6 +281,7 @@ def build(
             compile_bytecode(tree, python)
             print(f"{check_bytecode(tree, python)} modules compiled (unchecked hash-based .pyc)")
         if tree_only:
+            keep(tree, key)
             shutil.copytree(tree, out, dirs_exist_ok=True)
             return out
         write_zip(tree, out / "artifact.zip")
@@ -263,9 +295,7 @@ def main(argv: list[str] | None = None) -> None:
     template = load_template()
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runtime", default=os.environ.get("PYTHON_RUNTIME") or template_runtime(template))
-    parser.add_argument(
-        "--architecture", default=os.environ.get("ARCHITECTURE") or template_architecture(template)
-    )
+    parser.add_argument("--architecture", default=template_architecture(template), choices=sorted(MACHINES))
     parser.add_argument("--python", help="the runtime's interpreter (default: RUNTIME_PYTHON or pythonX.Y)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--dir", type=Path, help="write the unzipped tree there (sam build's ARTIFACTS_DIR)")

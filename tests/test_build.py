@@ -68,3 +68,15 @@ def test_the_built_template_deploys_only_the_runtime_it_was_built_for(
     assert built["Globals"]["Function"]["CodeUri"] == "artifact.zip"
     assert "Conditions" not in built
     assert built["Resources"]["ContactsFunction"]["Properties"]["SnapStart"] == {"ApplyOn": apply_on}
+
+
+def test_sam_builds_every_function_from_one_tree_until_an_input_changes(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "handler.py").write_text("X = 1\n")
+    first = build.inputs_digest(tmp_path, "python3.11", "arm64")
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "__pycache__" / "handler.cpython-311.pyc").write_bytes(b"local")
+    assert build.inputs_digest(tmp_path, "python3.11", "arm64") == first
+    assert build.inputs_digest(tmp_path, "python3.13", "arm64") != first
+    (tmp_path / "pkg" / "handler.py").write_text("X = 2\n")
+    assert build.inputs_digest(tmp_path, "python3.11", "arm64") != first
