@@ -4,8 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 3000
+# The repository, also when `sam build` runs a build-<LogicalId> target from a copy of functions/.
+ROOT   := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+# The artifact's runtime (template.yaml's PythonRuntime default unless set) and, if not on the PATH
+# as that name, the interpreter of that version that compiles its bytecode.
+BUILD_ARGS = $(if $(PYTHON_RUNTIME),--runtime $(PYTHON_RUNTIME)) $(if $(RUNTIME_PYTHON),--python $(RUNTIME_PYTHON))
 
-.PHONY: run test lint imports typecheck template unit bench openapi lock clean
+.PHONY: run test lint imports typecheck template unit build bench openapi lock clean
 
 $(STAMP): requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -35,8 +40,18 @@ template: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
+build: $(STAMP)  ## the functions' artifact with bytecode: .aws-sam/build/ (PYTHON_RUNTIME=python3.13 ...)
+	$(BIN)/python -m infra.build $(BUILD_ARGS)
+
+# `sam build` runs build-<LogicalId> for each function (BuildMethod: makefile in template.yaml) in a
+# copy of functions/, with ARTIFACTS_DIR set: the same build, left unzipped for SAM to package.
+build-%Function:
+	@$(MAKE) -C $(ROOT) --no-print-directory $(STAMP)
+	cd $(ROOT) && $(BIN)/python -m infra.build $(BUILD_ARGS) --dir "$(ARTIFACTS_DIR)"
+
 bench: $(STAMP)  ## benchmarks (not part of make test)
 	$(BIN)/python benchmarks/cold_start.py
+	$(BIN)/python benchmarks/artifact.py
 	$(BIN)/python benchmarks/import.py
 	$(BIN)/python benchmarks/backup.py
 

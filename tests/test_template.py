@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
+import re
 from typing import Any
 
 import boto3
@@ -12,20 +14,25 @@ from cfnlint.api import ManualArgs, lint
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
+from infra.build import decided, pin_runtime
 from infra.template import TEMPLATE, api_modules, api_routes, handler_modules, load_template, resources
 from pforte.storage import keys
 
 
-@pytest.fixture(scope="module")
-def transformed() -> dict[str, Any]:
+def transform(parameters: dict[str, str] | None = None) -> dict[str, Any]:
     template = copy.deepcopy(load_template())
     # `sam package` replaces local code paths with S3 locations before the transform runs.
     template["Globals"]["Function"]["CodeUri"] = "s3://artifacts/pforte.zip"
     translator = Translator(
         managed_policy_map={}, sam_parser=Parser(), boto_session=boto3.Session(region_name="eu-central-1")
     )
-    output: dict[str, Any] = translator.translate(sam_template=template, parameter_values={})
+    output: dict[str, Any] = translator.translate(sam_template=template, parameter_values=parameters or {})
     return output
+
+
+@pytest.fixture(scope="module")
+def transformed() -> dict[str, Any]:
+    return transform()
 
 
 def test_the_template_lints_clean() -> None:
@@ -103,3 +110,124 @@ def test_the_import_worker_knows_the_queues_last_delivery() -> None:
 
     queue = resources("AWS::SQS::Queue")["ImportsQueue"]
     assert int(queue["RedrivePolicy"]["maxReceiveCount"]) == MAX_RECEIVES
+
+
+# --- the runtime parameter and SnapStart ----------------------------------------------------------
+
+RUNTIMES = ["python3.11", "python3.12", "python3.13"]
+SNAPSTART_RUNTIMES = {"python3.12", "python3.13"}
+# A client factory in pforte.aws.clients → the IAM service prefix of the actions it calls.
+CLIENT_SERVICES = {
+    "dynamodb": "dynamodb",
+    "cognito": "cognito-idp",
+    "sesv2": "ses",
+    "s3": "s3",
+    "sqs": "sqs",
+    "secrets": "secretsmanager",
+}
+
+
+def rendered(runtime: str) -> dict[str, Any]:
+    """The transformed template as CloudFormation deploys it with PythonRuntime=runtime."""
+    output = transform({"PythonRuntime": runtime})
+    conditions = decided(output.pop("Conditions"), runtime)
+    assert set(conditions) == {"SnapStartRuntime"}
+    output["Parameters"].pop("PythonRuntime")
+    pinned: dict[str, Any] = pin_runtime(output, runtime, conditions, parameter=False)
+    return pinned
+
+
+def api_functions() -> set[str]:
+    return {route.function for route in api_routes()}
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_the_rendered_template_lints_clean_for_each_runtime(runtime: str) -> None:
+    # cfn-lint does not resolve the runtime behind a parameter; the rendered template names it.
+    findings = lint(json.dumps(rendered(runtime)), config=ManualArgs(regions=["eu-central-1"]))
+    assert [str(finding) for finding in findings if finding.rule.id[0] in "EW"] == []
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_the_api_functions_start_from_a_snapshot_from_python_3_12_on(runtime: str) -> None:
+    output = rendered(runtime)
+    functions = {
+        name: resource["Properties"]
+        for name, resource in output["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function"
+    }
+    assert api_functions() < set(functions)
+    for name, props in functions.items():
+        assert props["Runtime"] == runtime
+        snapstart = props.get("SnapStart")
+        if name not in api_functions():
+            assert snapstart is None, name
+        elif runtime in SNAPSTART_RUNTIMES:
+            assert snapstart == {"ApplyOn": "PublishedVersions"}, name
+        else:
+            assert snapstart == {"ApplyOn": "None"}, name
+
+
+@pytest.mark.parametrize("runtime", ["python3.11", "python3.13"])
+def test_the_api_invokes_the_published_alias(runtime: str) -> None:
+    resources = rendered(runtime)["Resources"]
+    (api,) = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    paths = api["Properties"]["Body"]["paths"]
+    for route in api_routes():
+        alias = f"{route.function}Aliaslive"
+        assert resources[alias]["Type"] == "AWS::Lambda::Alias"
+        version = resources[alias]["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
+        assert resources[version]["Type"] == "AWS::Lambda::Version"
+        assert resources[version]["Properties"]["FunctionName"] == {"Ref": route.function}
+        uri = paths[route.path][route.method.lower()]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+        assert f"/functions/${{{alias}}}/invocations" in uri, route
+    permitted = {
+        r["Properties"]["FunctionName"]["Ref"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Permission"
+        and r["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    }
+    assert permitted == {f"{name}Aliaslive" for name in api_functions()}
+
+
+def test_a_changed_parameter_publishes_a_new_version() -> None:
+    # SAM names a version after the function's properties with their parameter references
+    # unresolved; the version's description carries every parameter the configuration reads.
+    globals_refs = re.findall(r"'Ref': '(\w+)'", str(load_template()["Globals"]["Function"]))
+    read = {name for name in globals_refs if name in load_template()["Parameters"]}
+    assert {"PythonRuntime", "CorsAllowOrigin"} <= read
+    functions = resources("AWS::Serverless::Function")
+    for name in api_functions():
+        described = functions[name]["VersionDescription"]["Fn::Sub"]
+        assert {ref for ref in re.findall(r"\$\{(\w+)\}", described)} == read, name
+    before, after = (
+        transform(p)["Resources"] for p in ({}, {"CorsAllowOrigin": "https://admin.example.com"})
+    )
+    versions = {k for k, v in before.items() if v["Type"] == "AWS::Lambda::Version"}
+    # SAM keeps the same version resources when only a parameter changes...
+    assert versions == {k for k, v in after.items() if v["Type"] == "AWS::Lambda::Version"}
+    # ...but CloudFormation resolves their description: it changes, and a version is replaced
+    # (published again) when a property changes.
+    for version in versions:
+        assert "${CorsAllowOrigin}" in before[version]["Properties"]["Description"]["Fn::Sub"]
+
+
+def test_the_snapshot_hook_makes_the_clients_each_api_function_may_call() -> None:
+    from pforte.aws import snapstart
+
+    assert set(snapstart.CLIENTS) == api_modules()
+    functions = resources("AWS::Serverless::Function")
+    for name, module_name in handler_modules().items():
+        if module_name not in snapstart.CLIENTS:
+            continue
+        # Lambda runs only the hooks of modules the handler imports.
+        assert importlib.import_module(module_name).snapstart is snapstart, module_name
+        allowed = {
+            action.split(":")[0]
+            for policy in functions[name]["Policies"]
+            for statement in policy["Statement"]
+            for action in (
+                statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            )
+        }
+        assert {CLIENT_SERVICES[client] for client in snapstart.CLIENTS[module_name]} == allowed, name

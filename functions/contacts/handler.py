@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from contacts.jobs import router as jobs_router
 from pforte.activation import service as activation
 from pforte.activation.service import ActivationRequested
+from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.contacts import deletion as cascade
 from pforte.contacts import imports, lifecycle, service
 from pforte.contacts.imports import (

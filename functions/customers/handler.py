@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.contacts.service import ContactOut
 from pforte.core.errors import ErrorCode
 from pforte.core.observability import MetricUnit, instrumented, metrics

@@ -11,6 +11,7 @@ from pforte.activation import registration
 from pforte.activation import service as activation
 from pforte.activation.registration import Registration, RegistrationReceived
 from pforte.activation.service import Activated, ActivationRequest
+from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.core.errors import ErrorCode
 from pforte.core.observability import MetricUnit, instrumented, metrics
 from pforte.http.deps.activation import Activations, FailedActivations, Registrations
