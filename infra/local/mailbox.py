@@ -29,7 +29,7 @@ def _parts(raw: str) -> tuple[str, str | None, str | None]:
 def bound_mailbox(limit: int = MAILBOX_LIMIT) -> None:
     """Keep only the newest `limit` mails (older ones leave the mailbox as new ones arrive)."""
     backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
-    backend.sent_messages = deque(backend.sent_messages, maxlen=limit)
+    backend.sent_messages = deque(backend.sent_messages, maxlen=limit)  # type: ignore[assignment]
 
 
 def sent_mail(to: str | None) -> list[dict[str, Any]]:

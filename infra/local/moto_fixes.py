@@ -55,7 +55,7 @@ def _stop_instance_tracking() -> None:
         # What BaseModel.__new__ does, without remembering the instance.
         return super(BaseModel, cls).__new__(cls)
 
-    BaseModel.__new__ = staticmethod(untracked_new)  # type: ignore[assignment]
+    BaseModel.__new__ = staticmethod(untracked_new)  # type: ignore[method-assign]
     reset_model_data()  # and forget what was remembered so far
 
 
