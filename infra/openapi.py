@@ -112,16 +112,6 @@ def build_openapi() -> dict[str, Any]:
     }
 
 
-SWAGGER_UI = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Pforte API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="swagger-ui"></div>
-<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});</script>
-</body></html>
-"""
-
-
 if __name__ == "__main__":
     json.dump(build_openapi(), sys.stdout, indent=2)
     sys.stdout.write("\n")

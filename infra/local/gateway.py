@@ -19,9 +19,10 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from infra.local.docs import ASSETS_PATH, asset_route, docs_route
 from infra.local.events import lambda_context, proxy_event
 from infra.local.identities import InvalidToken, TokenVerifier
-from infra.openapi import SWAGGER_UI, build_openapi
+from infra.openapi import build_openapi
 from infra.template import ApiRoute, api_routes, load_template
 
 # API Gateway refuses larger payloads before any function runs.
@@ -72,6 +73,7 @@ class Gateway:
         rules += [
             Rule("/openapi.json", methods=["GET"], endpoint="openapi"),
             Rule("/docs", methods=["GET"], endpoint="docs"),
+            Rule(f"{ASSETS_PATH}/<version>/<name>", methods=["GET"], endpoint="docs_asset"),
         ]
         self._map = Map(rules, strict_slashes=False, merge_slashes=False)
         self._function_locks: dict[str, threading.Lock] = {
@@ -107,7 +109,10 @@ class Gateway:
                 self._openapi = build_openapi()
             return json_response(self._openapi)
         if endpoint == "docs":
-            return Response(SWAGGER_UI, content_type="text/html")
+            return docs_route(request)
+        if endpoint == "docs_asset":
+            found = asset_route(request, **arguments)
+            return found if found is not None else _gateway_response("MISSING_AUTHENTICATION_TOKEN", 404)
         if isinstance(endpoint, tuple):
             return self.local_routes[endpoint](request)
         return self._invoke(endpoint, request, arguments)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from email import message_from_string, policy
 from typing import Any
 
@@ -9,6 +10,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import Message, RawMessage, ses_backends
 
 from infra.local.provision import REGION
+
+# moto keeps every mail SES accepted; a long `make run` with bulk mails keeps the newest ones.
+MAILBOX_LIMIT = 1000
 
 
 def _parts(raw: str) -> tuple[str, str | None, str | None]:
@@ -20,6 +24,12 @@ def _parts(raw: str) -> tuple[str, str | None, str | None]:
         text.get_content() if text is not None else None,  # type: ignore[attr-defined]
         html.get_content() if html is not None else None,  # type: ignore[attr-defined]
     )
+
+
+def bound_mailbox(limit: int = MAILBOX_LIMIT) -> None:
+    """Keep only the newest `limit` mails (older ones leave the mailbox as new ones arrive)."""
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
+    backend.sent_messages = deque(backend.sent_messages, maxlen=limit)  # type: ignore[assignment]
 
 
 def sent_mail(to: str | None) -> list[dict[str, Any]]:

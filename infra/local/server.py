@@ -18,10 +18,11 @@ from urllib.request import urlopen
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from infra.local import moto_fixes
 from infra.local.events import lambda_context
 from infra.local.gateway import Gateway, json_response, local_error
 from infra.local.identities import CustomerTokens, NoLogin, StaffTokens, TokenVerifier
-from infra.local.mailbox import sent_mail
+from infra.local.mailbox import bound_mailbox, sent_mail
 from infra.local.provision import REGION, LocalResources, provision
 from infra.local.queues import QueueRunner
 from infra.local.seed import ensure_tenant, seed_demo
@@ -56,6 +57,8 @@ def serialized(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[by
 
 
 def start_moto(port: int) -> BaseWSGIServer:
+    moto_fixes.install()  # before moto makes anything: see infra/local/moto_fixes.py
+    bound_mailbox()
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,

@@ -2,98 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
+import re
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
+from urllib.request import urlopen
 
 import boto3
 import pytest
 
-from infra.local.server import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class Http:
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        token: str | None = None,
-        raw: bytes | None = None,
-        timeout: float = 30,
-    ) -> tuple[int, Any, dict[str, str]]:
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = Request(self.base + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urlopen(request, timeout=timeout) as response:
-                text = response.read().decode()
-                status, headers = response.status, dict(response.headers)
-        except HTTPError as error:
-            text, status, headers = error.read().decode(), error.code, dict(error.headers)
-        content_type = headers.get("Content-Type", "")
-        return status, (json.loads(text) if text and "json" in content_type else text), headers
-
-    def token(self, tenant_id: str, role: str = "admin") -> str:
-        status, body, _ = self.call("POST", "/_local/token", {"tenant_id": tenant_id, "role": role})
-        assert status == 200, body
-        return str(body["token"])
-
-
-@pytest.fixture(scope="module")
-def local() -> Iterator[tuple[Http, str]]:
-    port, moto_port = free_port(), free_port()
-    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "PYTHONUNBUFFERED": "1"}
-    env.pop("AWS_ENDPOINT_URL", None)
-    # The server's output goes to a file: a pipe nobody reads fills up and stalls the server.
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    http = Http(f"http://127.0.0.1:{port}")
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"the local API exited:\n{log.read()[-3000:]}")
-            try:
-                http.token("demo")
-                break
-            except (OSError, AssertionError):
-                time.sleep(0.3)
-        else:
-            pytest.fail("the local API did not come up")
-        yield http, f"http://127.0.0.1:{moto_port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
+from tests.local.server import Http
 
 
 def test_the_demo_tenant_is_seeded_and_readable_with_a_real_token(local: tuple[Http, str]) -> None:
@@ -195,6 +113,21 @@ def test_local_routes_and_documents(local: tuple[Http, str]) -> None:
     status, page, _ = http.call("GET", "/docs")
     assert status == 200
     assert "swagger-ui" in page
+    # Everything the page loads comes from the local server: no CDN, no validator badge.
+    assert not re.findall(r"https?:|//", page)
+    assert "validatorUrl: null" in page
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert {asset.rsplit("/", 1)[1] for asset in assets} >= {"swagger-ui.css", "swagger-ui-bundle.js"}
+    for asset in assets:
+        assert asset.startswith("/docs/assets/"), asset
+        with urlopen(http.base + asset, timeout=30) as response:
+            assert response.status == 200, asset
+            assert len(response.read()) > 100
+            content_type = response.headers["Content-Type"].split(";")[0]
+        assert content_type in {"text/css", "text/javascript", "application/javascript", "image/png"}
+    status, _, _ = http.call("GET", "/docs/assets/0.0.0/swagger-ui.css")
+    assert status == 404  # only the pinned version's files, and only those the page loads
+    assert http.call("GET", assets[-1].rsplit("/", 1)[0] + "/index.html")[0] == 404
     status, body, _ = http.call("GET", "/no/such/route")
     assert (status, body["error"]["code"]) == (404, "not_found")
     status, body, _ = http.call(
