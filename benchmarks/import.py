@@ -48,8 +48,9 @@ if mode == "moto":
     from infra.local.provision import provision
     from infra.local.server import configure_functions
     from infra.local.seed import ensure_tenant
-    from infra.local import moto_transactions
-    moto_transactions.install()
+    from infra.local import moto_fixes
+
+    moto_fixes.install()  # moto made fast and bounded for transactions (infra/local/moto_fixes.py)
     resources = provision()
     configure_functions(resources, "https://portal.example.com")
     ensure_tenant("bench")

@@ -65,10 +65,6 @@ def start_moto(port: int) -> BaseWSGIServer:
         create_backend_app,
     )
 
-    from infra.local import moto_transactions
-
-    moto_transactions.install()
-
     class QuietHandler(MotoRequestHandler):
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             """The gateway logs the requests people make; moto's own calls would drown them."""

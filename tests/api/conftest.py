@@ -127,9 +127,9 @@ class Api:
 
 @pytest.fixture
 def aws() -> Iterator[LocalResources]:
-    from infra.local import moto_transactions
+    from infra.local import moto_fixes
 
-    moto_transactions.install()
+    moto_fixes.install()  # moto made fast and bounded for transactions (infra/local/moto_fixes.py)
     with mock_aws():
         resources = provision()
         configure_functions(resources, "https://portal.example.com")
