@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from pforte.activation.service import ATTEMPT_WINDOW, MAX_FAILED_ATTEMPTS, Issue
 from pforte.contacts.service import Contact
 from pforte.contacts.store import contact_item
 from pforte.core.clock import iso, new_id, utcnow
+from pforte.core.retry import Retry, with_retries
 from pforte.mail.messages import OutgoingMail
 from pforte.storage import keys
 from pforte.storage.dynamo import DynamoTable, from_item, is_condition_failure, to_item
@@ -211,7 +213,8 @@ class DynamoFailedAttempts(DynamoTable):
     def record_failure(self, source: str) -> None:
         window = int(ATTEMPT_WINDOW.total_seconds())
         key = to_item(keys.failed_attempts_key(self._purpose, source))
-        for _ in range(3):  # only a race between closing windows goes round again
+
+        def attempt() -> None:
             now = _epoch(utcnow())
             values = {
                 ":one": {"N": "1"},
@@ -254,5 +257,10 @@ class DynamoFailedAttempts(DynamoTable):
                 )
                 return
             except ClientError as error:
-                if not is_condition_failure(error):
-                    raise
+                if is_condition_failure(error):
+                    raise Retry from None  # another failure started the new window: count again
+                raise
+
+        # Only a race between closing windows goes round again; one lost three times goes uncounted.
+        with contextlib.suppress(Retry):
+            with_retries(attempt)
