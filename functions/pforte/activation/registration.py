@@ -8,7 +8,7 @@ whatever the address: it never tells whether the tenant knew it.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from pforte.activation.service import ActivationRepository, FailedAttempts, LinkPurpose, send_activation
 from pforte.contacts.lifecycle import (
@@ -29,11 +29,12 @@ from pforte.contacts.status import Change, allows, moved
 from pforte.core.errors import DomainError, ErrorCode, must_exist
 from pforte.core.fields import EmailAddress, Name, OptionalText, email_key
 from pforte.core.identity import TENANT_ID_PATTERN, is_tenant_id
+from pforte.core.model import Model
 from pforte.mail.messages import Mailer
 from pforte.tenants.service import TenantRepository
 
 
-class Registration(BaseModel):
+class Registration(Model):
     model_config = ConfigDict(extra="forbid")
 
     tenant: str = Field(pattern=TENANT_ID_PATTERN, description="The tenant's slug, from the onboarding link")
@@ -43,7 +44,7 @@ class Registration(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
-class RegistrationReceived(BaseModel):
+class RegistrationReceived(Model):
     message: str = "If the address can be registered, an activation mail is on its way."
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from pforte.contacts.lifecycle import (
     LoginIdentities,
@@ -29,6 +29,7 @@ from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError
 from pforte.core.fields import Timestamp
 from pforte.core.identity import Actor, Role, TenantToken, is_tenant_id
+from pforte.core.model import Model
 from pforte.core.ports import MessageQueue
 from pforte.mail.messages import Mailer, OutgoingMail, activation_mail
 from pforte.tenants.service import Tenant, TenantRepository, get_tenant
@@ -111,19 +112,19 @@ class FailedAttempts(Protocol):
     def record_failure(self, source: str) -> None: ...
 
 
-class ActivationRequested(BaseModel):
+class ActivationRequested(Model):
     invitation_sent_at: Timestamp
     expires_at: Timestamp
 
 
-class ActivationRequest(BaseModel):
+class ActivationRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     token: str = Field(min_length=1, max_length=200)
     password: str | None = Field(default=None, min_length=1, max_length=256)
 
 
-class Activated(BaseModel):
+class Activated(Model):
     status: ContactStatus
 
 
@@ -232,7 +233,7 @@ def activate(
 # --- many at once: queued, mailed by a worker at the rate SES allows ------------------------------
 
 
-class QueuedActivation(BaseModel):
+class QueuedActivation(Model):
     """A message on the mail queue."""
 
     kind: Literal["activation"] = "activation"

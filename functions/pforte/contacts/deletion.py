@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from pforte.contacts.lifecycle import LoginIdentities
 from pforte.contacts.service import Contact, ContactRepository, get_contact, with_retries
 from pforte.core.bulk import BulkResult, BulkStatus, per_id
 from pforte.core.errors import DomainError, ErrorCode, FieldError
 from pforte.core.identity import Actor
+from pforte.core.model import Model
 from pforte.core.observability import logger
 from pforte.core.ports import MessageQueue
 from pforte.jobs.service import JobFiles, JobState
@@ -29,7 +30,7 @@ class CustomerExports(Protocol):
         """Remove every export file made of this customer (backups)."""
 
 
-class ContactCleanup(BaseModel):
+class ContactCleanup(Model):
     """What a deleted contact left outside DynamoDB: the message of the clean-up queue."""
 
     model_config = ConfigDict(extra="forbid")

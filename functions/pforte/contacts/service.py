@@ -11,13 +11,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from pforte.core import retry
 from pforte.core.clock import is_id, new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError, not_found
 from pforte.core.fields import EmailAddress, Language, Name, OptionalText, Timestamp, comparable, email_key
 from pforte.core.identity import Actor
+from pforte.core.model import Model
 from pforte.core.pagination import Page
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class ContactStatus(StrEnum):
     DEACTIVATED = "deactivated"
 
 
-class Contact(BaseModel):
+class Contact(Model):
     """A contact as the domain knows it; `version` guards against lost concurrent updates."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -62,7 +63,7 @@ class Contact(BaseModel):
 # --- API shapes ---------------------------------------------------------------------------------
 
 
-class ContactCreate(BaseModel):
+class ContactCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
@@ -71,7 +72,7 @@ class ContactCreate(BaseModel):
     language: Language | None = Field(default=None, description="Defaults to the tenant's language.")
 
 
-class ContactPatch(BaseModel):
+class ContactPatch(Model):
     """Fields to change; `null` clears `company` and is refused for the required fields."""
 
     model_config = ConfigDict(extra="forbid")
@@ -85,7 +86,7 @@ class ContactPatch(BaseModel):
 REQUIRED_ON_PATCH = ("name", "email", "language")
 
 
-class ContactOut(BaseModel):
+class ContactOut(Model):
     id: str
     name: str
     email: str
@@ -112,12 +113,12 @@ def terms_accepted_at(contact: Contact, current_terms: str | None) -> datetime |
     return contact.terms_accepted_at
 
 
-class ContactPage(BaseModel):
+class ContactPage(Model):
     items: list[ContactOut]
     next_cursor: str | None
 
 
-class ContactQuery(BaseModel):
+class ContactQuery(Model):
     """Filters of the contact list; an empty query lists everything."""
 
     model_config = ConfigDict(frozen=True)

@@ -5,20 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from pforte.core.errors import DomainError, ErrorCode
+from pforte.core.model import Model
 
 MAX_BULK_IDS = 100
 
 
-class BulkIds(BaseModel):
+class BulkIds(Model):
     model_config = ConfigDict(extra="forbid")
 
     ids: list[str] = Field(min_length=1, max_length=MAX_BULK_IDS)
 
 
-class BulkError(BaseModel):
+class BulkError(Model):
     code: ErrorCode
     message: str
 
@@ -29,13 +30,13 @@ class BulkStatus(StrEnum):
     FAILED = "failed"
 
 
-class BulkResult(BaseModel):
+class BulkResult(Model):
     id: str
     status: BulkStatus
     error: BulkError | None = None
 
 
-class BulkResults(BaseModel):
+class BulkResults(Model):
     results: list[BulkResult]
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pforte.core.model import Model
 
 
-class UploadForm(BaseModel):
+class UploadForm(Model):
     """A presigned POST form: post the fields and then the file to `url`."""
 
     url: str

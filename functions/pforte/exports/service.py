@@ -16,13 +16,14 @@ from enum import StrEnum
 from typing import Annotated, Literal, Protocol
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
 
 from pforte.contacts.service import Contact, ContactQuery, ContactRepository, ContactStatus, get_contact
 from pforte.core.clock import is_id, new_id, utcnow
 from pforte.core.errors import not_found
 from pforte.core.fields import Timestamp, safe_filename
 from pforte.core.identity import Actor
+from pforte.core.model import Model
 from pforte.core.ports import MessageQueue
 from pforte.jobs.files import FileMissing, parse_file_key
 from pforte.jobs.service import JobRepository
@@ -47,12 +48,12 @@ class ExportStatus(StrEnum):
 FINISHED = frozenset({ExportStatus.SUCCEEDED, ExportStatus.FAILED})
 
 
-class ExportProblem(BaseModel):
+class ExportProblem(Model):
     code: str
     message: str
 
 
-class Progress(BaseModel):
+class Progress(Model):
     done_bytes: int = 0
     # Known from the start for a backup; for a CSV only once it is written (0 until then).
     total_bytes: int = 0
@@ -61,7 +62,7 @@ class Progress(BaseModel):
 SearchText = Annotated[str, Field(max_length=200)]
 
 
-class AccountFilters(BaseModel):
+class AccountFilters(Model):
     """The contact list's filters, with the same meaning as on `GET /contacts`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -77,7 +78,7 @@ class AccountFilters(BaseModel):
         )
 
 
-class AccountExportRequest(BaseModel):
+class AccountExportRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     filters: AccountFilters = AccountFilters()
@@ -101,7 +102,7 @@ class AccountExportRequest(BaseModel):
         return self.filters.query().matches(contact)
 
 
-class Export(BaseModel):
+class Export(Model):
     id: str
     tenant_id: str
     kind: ExportKind
@@ -123,11 +124,11 @@ class Export(BaseModel):
         return self.created_at + timedelta(days=EXPORT_DAYS)
 
 
-class ExportStarted(BaseModel):
+class ExportStarted(Model):
     export_id: str
 
 
-class ExportOut(BaseModel):
+class ExportOut(Model):
     id: str
     kind: ExportKind
     status: ExportStatus
@@ -140,7 +141,7 @@ class ExportOut(BaseModel):
     updated_at: Timestamp
 
 
-class ExportMessage(BaseModel):
+class ExportMessage(Model):
     """What the exports queue carries: which export to make."""
 
     tenant_id: str

@@ -18,24 +18,25 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from pydantic import BaseModel
 
 from pforte.core.errors import STATUS_OF, DomainError, ErrorCode, FieldError
+from pforte.core.model import Model
 from pforte.core.observability import logger
 from pforte.core.settings import get_settings
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Model):
     field: str
     message: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     code: ErrorCode
     message: str
     details: list[ErrorDetail] | None = None
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Model):
     """Every error the API returns has this shape."""
 
     error: ErrorBody

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Protocol
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, ConfigDict, Field, StrictInt
 
 from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError, not_found
 from pforte.core.fields import Timestamp, safe_filename
 from pforte.core.identity import Actor
+from pforte.core.model import Model
 from pforte.core.uploads import UploadForm
 from pforte.jobs.service import FileKind, FileProblem, FileStatus, JobFile, JobRepository, get_job
 
@@ -53,7 +54,7 @@ def _printable(value: str) -> str:
 UploadFilename = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_printable)]
 
 
-class FileUploadRequest(BaseModel):
+class FileUploadRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     kind: FileKind
@@ -61,7 +62,7 @@ class FileUploadRequest(BaseModel):
     size: Annotated[StrictInt, Field(ge=1, description="Bytes; the upload may not be larger")]
 
 
-class FileUpload(BaseModel):
+class FileUpload(Model):
     """Where and how to upload one admitted file (a multipart/form-data POST to `upload.url`)."""
 
     name: str

@@ -7,12 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from pforte.core.clock import is_id, new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, must_exist, not_found
 from pforte.core.fields import Name, Timestamp
 from pforte.core.identity import Actor
+from pforte.core.model import Model
 from pforte.core.pagination import Page
 
 
@@ -44,14 +45,14 @@ class FileStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class FileProblem(BaseModel):
+class FileProblem(Model):
     """Why an arrived file was removed again."""
 
     code: str
     message: str
 
 
-class JobFile(BaseModel):
+class JobFile(Model):
     """One file of a job, from the admitted upload on."""
 
     name: str  # the path below the job's prefix: input.pdf, model.json, support/<filename>
@@ -66,7 +67,7 @@ class JobFile(BaseModel):
     problem: FileProblem | None = None
 
 
-class Job(BaseModel):
+class Job(Model):
     model_config = ConfigDict(extra="forbid")
 
     id: str
@@ -83,19 +84,19 @@ class Job(BaseModel):
     uploads: dict[str, JobFile] = {}
 
 
-class JobCreate(BaseModel):
+class JobCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     title: Name
 
 
-class JobPatch(BaseModel):
+class JobPatch(Model):
     model_config = ConfigDict(extra="forbid")
 
     state: JobState
 
 
-class JobFileOut(BaseModel):
+class JobFileOut(Model):
     name: str
     kind: FileKind
     filename: str
@@ -117,7 +118,7 @@ class JobFileOut(BaseModel):
         )
 
 
-class JobOut(BaseModel):
+class JobOut(Model):
     id: str
     contact_id: str
     title: str
@@ -144,7 +145,7 @@ class JobOut(BaseModel):
         )
 
 
-class JobPage(BaseModel):
+class JobPage(Model):
     items: list[JobOut]
     next_cursor: str | None
 

@@ -42,6 +42,7 @@ from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError
 from pforte.core.fields import EmailAddress, Language, Name, Timestamp, email_key, within_reach
 from pforte.core.identity import Actor, TenantToken, is_tenant_id, require_admin
+from pforte.core.model import Model
 from pforte.core.retry import Retry, with_retries
 from pforte.jobs.files import (
     MAX_FILE_BYTES,
@@ -71,7 +72,7 @@ USAGE_HISTORY_DAYS = 7
 _TOKEN_CHARS = 43  # 256 bits of HMAC-SHA256, url-safe base64 without padding
 
 
-class GenericLink(BaseModel):
+class GenericLink(Model):
     """One per tenant, created with defaults on first use."""
 
     tenant_id: str
@@ -89,7 +90,7 @@ class GenericLink(BaseModel):
         return not self.expired and (self.expires_at is None or self.expires_at > now)
 
 
-class GenericLinkSettings(BaseModel):
+class GenericLinkSettings(Model):
     """`PUT /links/generic`: the whole setting, each field given (`expires_at` null for none)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -116,7 +117,7 @@ class GenericLinkSettings(BaseModel):
         return within_reach(value, utcnow())  # stored and compared as UTC text
 
 
-class Usage(BaseModel):
+class Usage(Model):
     """What the generic link admitted on one local day of the tenant."""
 
     tenant_id: str
@@ -126,7 +127,7 @@ class Usage(BaseModel):
     closed: bool = False
 
 
-class GenericLinkOut(BaseModel):
+class GenericLinkOut(Model):
     url: str
     expires_at: Timestamp | None
     expired: bool
@@ -138,18 +139,18 @@ class GenericLinkOut(BaseModel):
     bytes_today: int
 
 
-class UsageDay(BaseModel):
+class UsageDay(Model):
     day: date
     jobs: int
     bytes: int
     closed: bool
 
 
-class UsageHistory(BaseModel):
+class UsageHistory(Model):
     items: list[UsageDay]
 
 
-class OnboardingLink(BaseModel):
+class OnboardingLink(Model):
     url: str
 
 
@@ -340,7 +341,7 @@ def history(links: LinkRepository, tenant_id: str, today: date) -> UsageHistory:
 MAX_SUBMISSION_FILES = 2 + MAX_SUPPORT_FILES  # an input, a model and the support files of a job
 
 
-class Submission(BaseModel):
+class Submission(Model):
     """A job sent through the generic link by a customer without an account."""
 
     model_config = ConfigDict(extra="forbid")
@@ -364,7 +365,7 @@ class Submission(BaseModel):
         return files
 
 
-class SubmissionAccepted(BaseModel):
+class SubmissionAccepted(Model):
     job_id: str
     uploads: list[FileUpload]
 
@@ -480,13 +481,13 @@ def _admit(ports: SubmissionPorts, link: GenericLink, submission: Submission) ->
 # --- staff services -------------------------------------------------------------------------------
 
 
-class GenericLinkSend(BaseModel):
+class GenericLinkSend(Model):
     model_config = ConfigDict(extra="forbid")
 
     contact_id: str
 
 
-class GenericLinkSent(BaseModel):
+class GenericLinkSent(Model):
     contact_id: str
     sent_to: str
     sent_at: Timestamp

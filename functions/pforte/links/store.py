@@ -9,6 +9,7 @@ by TTL a week after their day.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -32,12 +33,16 @@ if TYPE_CHECKING:
 
 # A closed day stays readable for a week (usage history), then TTL removes it.
 USAGE_KEPT_DAYS = 8
-_MOMENT: TypeAdapter[datetime] = TypeAdapter(datetime)
+
+
+@cache  # built on first use, not at import (cold start)
+def _moment() -> TypeAdapter[datetime]:
+    return TypeAdapter(datetime)
 
 
 def stored_time(moment: datetime) -> str:
     """Times as the link item stores them (UTC, one format), so that they compare as text."""
-    return str(_MOMENT.dump_python(moment, mode="json"))
+    return str(_moment().dump_python(moment, mode="json"))
 
 
 def _link_item(link: GenericLink) -> dict[str, Any]:

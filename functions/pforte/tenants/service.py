@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
-    BaseModel,
     ConfigDict,
     Field,
     StrictInt,
@@ -21,6 +21,7 @@ from pforte.core.clock import utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import EmailAddress, Language, Name, Timestamp
 from pforte.core.identity import Actor, require_admin
+from pforte.core.model import Model
 
 DEFAULT_TIME_ZONE = "Europe/Berlin"
 DEFAULT_ACTIVATION_LINK_DAYS = 7
@@ -35,7 +36,9 @@ def _time_zone(value: str) -> str:
     return value
 
 
-_HTTP_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
+@cache  # built on first use: a TypeAdapter at import is cold start for every route
+def _http_url() -> TypeAdapter[AnyHttpUrl]:
+    return TypeAdapter(AnyHttpUrl)
 
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
@@ -44,7 +47,7 @@ _LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
 def _base_url(value: str) -> str:
     """The portal's address, which every mailed link starts with: https (http only on this
     machine), and nothing that could change what a link means (credentials, query, fragment)."""
-    url = _HTTP_URL.validate_python(value)
+    url = _http_url().validate_python(value)
     if url.scheme != "https" and url.host not in _LOCAL_HOSTS:
         raise ValueError("must be an https address")
     if url.username or url.password or url.query or url.fragment:
@@ -58,7 +61,7 @@ BaseUrl = Annotated[str, StringConstraints(max_length=200), AfterValidator(_base
 ActivationDays = Annotated[StrictInt, Field(ge=1, le=MAX_ACTIVATION_LINK_DAYS)]
 
 
-class Tenant(BaseModel):
+class Tenant(Model):
     model_config = ConfigDict(extra="forbid")
 
     id: str
@@ -73,7 +76,7 @@ class Tenant(BaseModel):
     updated_at: datetime
 
 
-class TenantOut(BaseModel):
+class TenantOut(Model):
     id: str
     name: str
     slug: str
@@ -90,7 +93,7 @@ class TenantOut(BaseModel):
         return cls.model_validate(tenant.model_dump())
 
 
-class TenantPatch(BaseModel):
+class TenantPatch(Model):
     """Settings an admin may change. Every setting is required, so `null` is refused.
 
     The slug is not changeable yet: it names the tenant in public links and needs a global guard.

@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
 from pforte.contacts.service import Contact, ContactRepository, ContactStatus, StaleContact
 from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import forbidden, must_exist, not_found
 from pforte.core.fields import Timestamp, safe_filename
 from pforte.core.identity import Actor, Customer, require_admin
+from pforte.core.model import Model
 from pforte.core.retry import with_retries
 from pforte.core.uploads import UploadForm
 from pforte.jobs.files import FileStorage, UploadFilename, check_content, sign_upload
@@ -26,7 +27,7 @@ MAX_TERMS_BYTES = 50 * 1024 * 1024
 DOWNLOAD_SECONDS = 3600
 
 
-class Terms(BaseModel):
+class Terms(Model):
     version: str
     filename: str
     size: int
@@ -34,7 +35,7 @@ class Terms(BaseModel):
     version_id: str | None = None
 
 
-class TermsState(BaseModel):
+class TermsState(Model):
     """The tenant's current terms, and uploads of newer ones under way (or rejected), by version."""
 
     tenant_id: str
@@ -42,14 +43,14 @@ class TermsState(BaseModel):
     uploads: dict[str, JobFile] = {}
 
 
-class TermsUploadRequest(BaseModel):
+class TermsUploadRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     filename: UploadFilename
     size: Annotated[StrictInt, Field(ge=1, le=MAX_TERMS_BYTES)]
 
 
-class TermsOut(BaseModel):
+class TermsOut(Model):
     version: str
     filename: str
     size: int
@@ -58,7 +59,7 @@ class TermsOut(BaseModel):
     expires_at: Timestamp = Field(description="When the download link stops working")
 
 
-class TermsUpload(BaseModel):
+class TermsUpload(Model):
     """Where and how to upload new terms (a multipart/form-data POST to `upload.url`)."""
 
     version: str = Field(description="Follow `GET /terms/uploads/{version}` to see it checked")
@@ -67,7 +68,7 @@ class TermsUpload(BaseModel):
     expires_at: Timestamp
 
 
-class TermsUploadOut(BaseModel):
+class TermsUploadOut(Model):
     """An upload of new terms: pending until it arrives, then current (stored) or rejected, and why."""
 
     version: str
@@ -78,7 +79,7 @@ class TermsUploadOut(BaseModel):
     requested_at: Timestamp
 
 
-class TermsAccepted(BaseModel):
+class TermsAccepted(Model):
     version: str
     accepted_at: Timestamp
 
