@@ -44,14 +44,14 @@ def _table() -> str:
 def tenant_repository() -> TenantRepository:
     from pforte.tenants.store import DynamoTenantRepository
 
-    return DynamoTenantRepository(clients.dynamodb(), _table())
+    return DynamoTenantRepository(clients.deferred(clients.dynamodb), _table())
 
 
 @cache
 def _contact_store() -> DynamoContactRepository:
     from pforte.contacts.store import DynamoContactRepository
 
-    return DynamoContactRepository(clients.dynamodb(), _table())
+    return DynamoContactRepository(clients.deferred(clients.dynamodb), _table())
 
 
 def contact_repository() -> ContactRepository:
@@ -66,28 +66,28 @@ def contact_finder() -> ContactFinder:
 def job_repository() -> JobRepository:
     from pforte.jobs.store import DynamoJobRepository
 
-    return DynamoJobRepository(clients.dynamodb(), _table())
+    return DynamoJobRepository(clients.deferred(clients.dynamodb), _table())
 
 
 @cache
 def file_entries() -> FileEntries:
     from pforte.jobs.store import DynamoFileEntries
 
-    return DynamoFileEntries(clients.dynamodb(), _table())
+    return DynamoFileEntries(clients.deferred(clients.dynamodb), _table())
 
 
 @cache
 def activation_repository() -> ActivationRepository:
     from pforte.activation.store import DynamoActivationRepository
 
-    return DynamoActivationRepository(clients.dynamodb(), _table())
+    return DynamoActivationRepository(clients.deferred(clients.dynamodb), _table())
 
 
 @cache
 def failed_activations() -> FailedAttempts:
     from pforte.activation.store import DynamoFailedAttempts
 
-    return DynamoFailedAttempts(clients.dynamodb(), _table(), "activation")
+    return DynamoFailedAttempts(clients.deferred(clients.dynamodb), _table(), "activation")
 
 
 @cache
@@ -95,42 +95,42 @@ def registrations_per_source() -> FailedAttempts:
     # Every registration counts (each one mails someone), not only failed ones.
     from pforte.activation.store import DynamoFailedAttempts
 
-    return DynamoFailedAttempts(clients.dynamodb(), _table(), "registration")
+    return DynamoFailedAttempts(clients.deferred(clients.dynamodb), _table(), "registration")
 
 
 @cache
 def import_store() -> ImportStore:
     from pforte.contacts.import_store import DynamoImportStore
 
-    return DynamoImportStore(clients.dynamodb(), _table())
+    return DynamoImportStore(clients.deferred(clients.dynamodb), _table())
 
 
 @cache
 def import_jobs() -> ImportJobRepository:
     from pforte.contacts.import_store import DynamoImportJobs
 
-    return DynamoImportJobs(clients.dynamodb(), _table())
+    return DynamoImportJobs(clients.deferred(clients.dynamodb), _table())
 
 
 @cache
 def link_repository() -> DynamoLinkRepository:
     from pforte.links.store import DynamoLinkRepository
 
-    return DynamoLinkRepository(clients.dynamodb(), _table())
+    return DynamoLinkRepository(clients.deferred(clients.dynamodb), _table())
 
 
 @cache
 def export_repository() -> ExportRepository:
     from pforte.exports.store import DynamoExportRepository
 
-    return DynamoExportRepository(clients.dynamodb(), _table())
+    return DynamoExportRepository(clients.deferred(clients.dynamodb), _table())
 
 
 @cache
 def terms_repository() -> TermsRepository:
     from pforte.terms.store import DynamoTermsRepository
 
-    return DynamoTermsRepository(clients.dynamodb(), _table())
+    return DynamoTermsRepository(clients.deferred(clients.dynamodb), _table())
 
 
 # --- S3, Cognito, SES, SQS, Secrets Manager ------------------------------------------------
@@ -140,21 +140,21 @@ def terms_repository() -> TermsRepository:
 def job_files() -> S3JobFiles:
     from pforte.aws.files import S3JobFiles
 
-    return S3JobFiles(clients.s3(), get_settings().job_files_bucket)
+    return S3JobFiles(clients.deferred(clients.s3), get_settings().job_files_bucket)
 
 
 @cache
 def export_objects() -> S3ExportObjects:
     from pforte.aws.exports import S3ExportObjects
 
-    return S3ExportObjects(clients.s3(), get_settings().exports_bucket)
+    return S3ExportObjects(clients.deferred(clients.s3), get_settings().exports_bucket)
 
 
 @cache
 def import_uploads() -> Uploads:
     from pforte.aws.uploads import S3Uploads
 
-    return S3Uploads(clients.s3(), get_settings().imports_bucket)
+    return S3Uploads(clients.deferred(clients.s3), get_settings().imports_bucket)
 
 
 @cache
@@ -163,7 +163,9 @@ def login_identities() -> LoginIdentities:
 
     settings = get_settings()
     return CognitoLoginIdentities(
-        clients.cognito(), settings.customer_user_pool_id, settings.customer_user_pool_client_id
+        clients.deferred(clients.cognito),
+        settings.customer_user_pool_id,
+        settings.customer_user_pool_client_id,
     )
 
 
@@ -171,35 +173,35 @@ def login_identities() -> LoginIdentities:
 def mailer() -> Mailer:
     from pforte.aws.mailer import SesMailer
 
-    return SesMailer(clients.sesv2(), get_settings().default_mail_sender)
+    return SesMailer(clients.deferred(clients.sesv2), get_settings().default_mail_sender)
 
 
 @cache
 def mail_queue() -> MessageQueue:
     from pforte.aws.queues import SqsQueue
 
-    return SqsQueue(clients.sqs(), get_settings().mail_queue_url)
+    return SqsQueue(clients.deferred(clients.sqs), get_settings().mail_queue_url)
 
 
 @cache
 def exports_queue() -> MessageQueue:
     from pforte.aws.queues import SqsQueue
 
-    return SqsQueue(clients.sqs(), get_settings().exports_queue_url)
+    return SqsQueue(clients.deferred(clients.sqs), get_settings().exports_queue_url)
 
 
 @cache
 def cleanup_queue() -> MessageQueue:
     from pforte.aws.queues import SqsQueue
 
-    return SqsQueue(clients.sqs(), get_settings().cleanup_queue_url)
+    return SqsQueue(clients.deferred(clients.sqs), get_settings().cleanup_queue_url)
 
 
 @cache
 def link_keys() -> LinkKeys:
     from pforte.aws.secrets import SecretLinkKeys
 
-    return SecretLinkKeys(clients.secrets(), get_settings().link_secret_arn)
+    return SecretLinkKeys(clients.deferred(clients.secrets), get_settings().link_secret_arn)
 
 
 # --- what services take as a whole ---------------------------------------------------------
@@ -252,7 +254,7 @@ def submission_ports() -> SubmissionPorts:
         keys=link_keys(),
         tenants=tenant_repository(),
         contacts=_contact_store(),
-        admissions=DynamoAdmissions(clients.dynamodb(), _table()),
+        admissions=DynamoAdmissions(clients.deferred(clients.dynamodb), _table()),
         storage=job_files(),
         # Powertools keeps the invocation's context on the router while it resolves a request.
         idempotency=PowertoolsIdempotency(

@@ -6,8 +6,9 @@ The endpoint comes from boto3's own configuration (`AWS_ENDPOINT_URL` points it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import boto3
 from botocore.config import Config
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
+
+Client = TypeVar("Client")
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
@@ -57,6 +60,25 @@ def sqs() -> SQSClient:
 @cache
 def secrets() -> SecretsManagerClient:
     return boto3.client("secretsmanager", region_name=get_settings().region, config=_CONFIG)
+
+
+class _Deferred:
+    """Stands in for a client until something of it is used: an adapter built for a request that
+    never calls it (a Cognito client on an activation whose link is invalid) costs nothing.
+    Each use asks the factory, so a `reset()` reaches adapters that were built before it."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self._make = make
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._make(), name)
+
+
+def deferred(make: Callable[[], Client]) -> Client:
+    """The client `make` returns, made on its first use rather than now."""
+    return cast("Client", _Deferred(make))
 
 
 def reset() -> None:

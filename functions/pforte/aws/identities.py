@@ -27,7 +27,6 @@ class CognitoLoginIdentities:
         self._client = client
         self._pool = pool_id
         self._app_client = client_id
-        self._errors = client.exceptions
 
     def _attributes(self, contact: Contact) -> list[AttributeTypeTypeDef]:
         return [
@@ -37,7 +36,7 @@ class CognitoLoginIdentities:
         ]
 
     def create(self, contact: Contact, password: str) -> None:
-        with contextlib.suppress(self._errors.UsernameExistsException):
+        with contextlib.suppress(self._client.exceptions.UsernameExistsException):
             self._client.admin_create_user(
                 UserPoolId=self._pool,
                 Username=username(contact),
@@ -48,7 +47,10 @@ class CognitoLoginIdentities:
             self._client.admin_set_user_password(
                 UserPoolId=self._pool, Username=username(contact), Password=password, Permanent=True
             )
-        except (self._errors.InvalidPasswordException, self._errors.InvalidParameterException) as error:
+        except (
+            self._client.exceptions.InvalidPasswordException,
+            self._client.exceptions.InvalidParameterException,
+        ) as error:
             # Cognito reports some refused passwords (e.g. leading spaces) as invalid parameters.
             raise WeakPassword(str(error.response.get("Error", {}).get("Message", "too weak"))) from None
         self._client.admin_enable_user(UserPoolId=self._pool, Username=username(contact))
@@ -61,9 +63,9 @@ class CognitoLoginIdentities:
                 Password=password,
                 UserAttributes=self._attributes(contact),
             )
-        except self._errors.UsernameExistsException:
+        except self._client.exceptions.UsernameExistsException:
             return
-        except self._errors.InvalidPasswordException as error:
+        except self._client.exceptions.InvalidPasswordException as error:
             raise WeakPassword(str(error.response.get("Error", {}).get("Message", "too weak"))) from None
 
     def confirm_and_enable(self, contact: Contact) -> None:
@@ -85,13 +87,13 @@ class CognitoLoginIdentities:
 
     def disable(self, contact: Contact) -> None:
         # No identity to disable is as good as a disabled one.
-        with contextlib.suppress(self._errors.UserNotFoundException):
+        with contextlib.suppress(self._client.exceptions.UserNotFoundException):
             self._client.admin_disable_user(UserPoolId=self._pool, Username=username(contact))
             # Disabling does not end sessions already open: revoke their refresh tokens too.
             self._client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username(contact))
 
     def change_email(self, contact: Contact) -> None:
-        with contextlib.suppress(self._errors.UserNotFoundException):
+        with contextlib.suppress(self._client.exceptions.UserNotFoundException):
             self._client.admin_update_user_attributes(
                 UserPoolId=self._pool,
                 Username=username(contact),
@@ -102,5 +104,5 @@ class CognitoLoginIdentities:
             )
 
     def delete(self, contact: Contact) -> None:
-        with contextlib.suppress(self._errors.UserNotFoundException):
+        with contextlib.suppress(self._client.exceptions.UserNotFoundException):
             self._client.admin_delete_user(UserPoolId=self._pool, Username=username(contact))

@@ -97,6 +97,22 @@ class DynamoTable:
         return [item for page in pages for item in page.get("Items", [])]
 
 
+def count_change(table: str, key: Mapping[str, str], changes: Mapping[str, int]) -> TransactWriteItemTypeDef:
+    """The part of a write transaction that moves counters (`ADD`, created at 0): put it in the
+    transaction of the write it counts, so that a count never disagrees with what is stored."""
+    names = {f"#n{index}": name for index, name in enumerate(changes)}
+    values = {f":n{index}": {"N": str(delta)} for index, delta in enumerate(changes.values())}
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": to_item(key),
+            "UpdateExpression": "ADD " + ", ".join(f"#n{index} :n{index}" for index in range(len(changes))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
 def set_or_remove(values: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
     """An UpdateExpression that sets every attribute given a value and removes every one given
     None, with its names (`#name`) and values (`:name`)."""

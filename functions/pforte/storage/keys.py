@@ -47,6 +47,12 @@ def contact_partition(tenant_id: str, contact_id: str) -> str:
     return f"TENANT#{tenant_id}#CONTACT#{contact_id}"
 
 
+def summary_key(tenant_id: str, contact_id: str) -> dict[str, str]:
+    """The contact's counts per part (addresses, bank accounts, activities, ...), kept true by the
+    transaction of each write that adds or removes such an item (`dynamo.count_change`)."""
+    return {PK: contact_partition(tenant_id, contact_id), SK: "SUMMARY"}
+
+
 _JOB = "JOB#"
 
 
