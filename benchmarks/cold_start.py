@@ -16,6 +16,7 @@ from __future__ import annotations
 import compileall
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -35,6 +36,8 @@ TARGET_FLOOR = 1.7
 # One representative request per API function: method, path, body, expected status, clients it uses.
 REQUESTS = {
     "ContactsFunction": ("GET", "/contacts", None, 200, ["dynamodb"]),
+    # A contact id of no contact: one read, then 404.
+    "AccountsFunction": ("GET", "/contacts/{contact_id}/summary", None, 404, ["dynamodb"]),
     "TenantsFunction": ("GET", "/tenant", None, 200, ["dynamodb"]),
     "PublicFunction": ("POST", "/public/activations", {"token": "demo." + "x" * 43}, 410, ["dynamodb"]),
     # An id that is no export: answered 404 before any read, as an unknown export would be.
@@ -43,6 +46,8 @@ REQUESTS = {
     # A staff token on a customer route: refused by the function before any read.
     "CustomersFunction": ("GET", "/me", None, 403, ["dynamodb"]),
 }
+
+NO_SUCH_ID = "01J00000000000000000000000"  # a well-formed id of nothing
 
 HANDLER_RUN = """
 import json, sys, time
@@ -166,9 +171,13 @@ def main() -> None:
             _, _, body, status, used_clients = REQUESTS[route.function]
             event_file = Path(scratch, f"{route.function}.json")
             payload = json.dumps(body).encode() if body is not None else None
+            parameters = {name: NO_SUCH_ID for name in re.findall(r"{(\w+)}", route.path)}
+            if route.function != "AccountsFunction":
+                parameters = {}  # the others answer before any read (see REQUESTS)
             event = proxy_event(
                 route,
-                path=route.path,
+                path=route.path.format(**parameters) if parameters else route.path,
+                path_parameters=parameters or None,
                 claims=claims if route.authorized else None,
                 body=payload,
                 headers=[("Content-Type", "application/json")],

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pforte.contacts.lifecycle import LoginIdentities
     from pforte.contacts.service import ContactFinder, ContactRepository
     from pforte.contacts.store import DynamoContactRepository
+    from pforte.contacts.summary import Counts
     from pforte.core.ports import MessageQueue
     from pforte.exports.service import ExportRepository, ExportWork
     from pforte.jobs.files import FileEntries
@@ -55,6 +56,10 @@ def _contact_store() -> DynamoContactRepository:
 
 
 def contact_repository() -> ContactRepository:
+    return _contact_store()
+
+
+def summary_counts() -> Counts:
     return _contact_store()
 
 

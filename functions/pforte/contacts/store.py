@@ -51,6 +51,10 @@ class DynamoContactRepository(DynamoTable):
         item = self._get(keys.contact_key(tenant_id, contact_id))
         return model_from(Contact, item) if item else None
 
+    def counts(self, tenant_id: str, contact_id: str) -> dict[str, int]:
+        item = from_item(self._get(keys.summary_key(tenant_id, contact_id)) or {})
+        return {name: int(value) for name, value in item.items() if isinstance(value, int | float)}
+
     def page(self, tenant_id: str, query: ContactQuery, after: str | None, limit: int) -> Page[Contact]:
         # Filtering by status reads the status index; every other filter is applied to what is read,
         # by the one rule in ContactQuery.matches, within a bounded number of calls.

@@ -11,7 +11,9 @@ from pforte.contacts.deletion import Deletion
 from pforte.contacts.imports import ImportJobRepository, ImportStore, Uploads
 from pforte.contacts.lifecycle import LoginIdentities
 from pforte.contacts.service import ContactFinder, ContactRepository
+from pforte.contacts.summary import Counts
 
+SummaryCounts = Annotated[Counts, Depends(wiring.summary_counts)]
 Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
 ContactsByEmail = Annotated[ContactFinder, Depends(wiring.contact_finder)]
 ContactDeletion = Annotated[Deletion, Depends(wiring.deletion)]

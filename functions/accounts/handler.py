@@ -1,0 +1,23 @@
+"""The accounts function: what staff manage on one customer's account beyond the contact row
+(addresses, bank accounts, activities, consents, permission groups, the tabs' counts). One router
+per part, each in its own module beside this one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from accounts.summary import router as summary_router
+from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
+from pforte.core.observability import instrumented
+from pforte.http.events import prepare_event
+from pforte.http.resolver import create_app
+
+app = create_app()
+app.include_router(summary_router)
+
+
+@instrumented
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(prepare_event(event), context)
