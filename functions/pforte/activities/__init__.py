@@ -1,0 +1,1 @@
+"""Activities on an account: notes and hints, each with an optional file."""

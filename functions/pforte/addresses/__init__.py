@@ -1,0 +1,1 @@
+"""Billing and delivery addresses of a contact."""

@@ -1,0 +1,1 @@
+"""SEPA bank accounts (direct debit mandates) of a contact."""

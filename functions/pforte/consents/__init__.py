@@ -1,0 +1,1 @@
+"""Consents per channel, with double opt-in for email."""

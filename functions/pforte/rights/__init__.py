@@ -1,0 +1,1 @@
+"""Portal rights: permission groups, and which mails a customer wants."""
