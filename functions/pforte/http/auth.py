@@ -30,6 +30,14 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 CurrentCustomer = Annotated[Customer, Depends(current_customer)]
 
 
+def profile_editor(customer: CurrentCustomer) -> Customer:
+    """The signed-in customer, with the right to change their own account (`profile.edit`)."""
+    return customer  # TODO(permission groups): refuse without the right, 403 forbidden
+
+
+ProfileEditor = Annotated[Customer, Depends(profile_editor)]
+
+
 def current_terms(actor: CurrentActor) -> str | None:
     """The version of the caller's tenant's current terms of use (None before the first upload)."""
     from pforte import wiring
