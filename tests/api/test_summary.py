@@ -34,3 +34,15 @@ def test_the_summary_reads_the_contact_and_its_counters_only(api: Api, dynamodb_
     dynamodb_calls.clear()
     assert api.get(f"/contacts/{contact_id}/summary").status == 200
     assert dynamodb_calls == ["GetItem", "GetItem"]
+
+
+def test_jobs_are_counted_by_state_and_sent_mails_counted(api: Api) -> None:
+    contact_id = api.post("/contacts", {"name": "Anna", "email": "anna@example.com"}).body["id"]
+    flyer = api.post(f"/contacts/{contact_id}/jobs", {"title": "Flyer"}).body
+    api.post(f"/contacts/{contact_id}/jobs", {"title": "Poster"})
+    assert api.patch(f"/jobs/{flyer['id']}", {"state": "incoming"}).status == 200
+    api.patch(f"/jobs/{flyer['id']}", {"state": "incoming"})  # the same state again moves no counter
+    assert api.post(f"/contacts/{contact_id}/activation-request").status == 202
+    counted = api.get(f"/contacts/{contact_id}/summary").body
+    assert counted["jobs"] == {"new": 1, "incoming": 1, "processing": 0, "completed": 0}
+    assert counted["mails"] == 1

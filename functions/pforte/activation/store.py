@@ -13,10 +13,11 @@ from pforte.activation.service import ATTEMPT_WINDOW, MAX_FAILED_ATTEMPTS, Issue
 from pforte.contacts.service import Contact
 from pforte.contacts.store import contact_item
 from pforte.core.clock import iso, new_id, utcnow
+from pforte.core.counters import Counter
 from pforte.core.retry import Retry, with_retries
 from pforte.mail.messages import OutgoingMail
 from pforte.storage import keys
-from pforte.storage.dynamo import DynamoTable, from_item, is_condition_failure, to_item
+from pforte.storage.dynamo import DynamoTable, count_change, from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -151,6 +152,8 @@ class DynamoActivationRepository(DynamoTable):
                     ),
                 }
             },
+            # Mails sent to the contact, all told (the log itself keeps each for MAIL_LOG_SECONDS).
+            count_change(self._table, keys.summary_key(contact.tenant_id, contact.id), {Counter.MAILS: 1}),
         ]
         self._transact(parts)
 

@@ -8,31 +8,12 @@ count_change` on `storage.keys.summary_key`), and the summary reads the one coun
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Protocol
 
 from pforte.contacts.service import ContactRepository, get_contact
+from pforte.core.counters import Counter as Counter  # also here for the parts that move counters
 from pforte.core.identity import Actor
 from pforte.core.model import Model
-
-
-class Counter(StrEnum):
-    """Every counter of the summary item; the parts that write items move theirs."""
-
-    ADDRESSES_BILLING = "addresses_billing"
-    ADDRESSES_DELIVERY = "addresses_delivery"
-    BANK_ACCOUNTS = "bank_accounts"
-    ACTIVITIES = "activities"
-    CONSENTS_GRANTED = "consents_granted"
-    MAILS = "mails"
-    JOBS_NEW = "jobs_new"
-    JOBS_INCOMING = "jobs_incoming"
-    JOBS_PROCESSING = "jobs_processing"
-    JOBS_COMPLETED = "jobs_completed"
-
-
-def job_counter(state: str) -> Counter:
-    return Counter(f"jobs_{state}")
 
 
 class Counts(Protocol):

@@ -7,11 +7,19 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from pforte.core.counters import job_counter
 from pforte.core.pagination import Page
 from pforte.jobs.files import FileTargetGone
 from pforte.jobs.service import ContactGone, FileStatus, Job, JobChanged, JobFile, JobState
 from pforte.storage import keys
-from pforte.storage.dynamo import DynamoTable, from_item, is_condition_failure, model_from, to_item
+from pforte.storage.dynamo import (
+    DynamoTable,
+    count_change,
+    from_item,
+    is_condition_failure,
+    model_from,
+    to_item,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import (
@@ -79,6 +87,9 @@ class DynamoJobRepository(DynamoTable):
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
+            count_change(
+                self._table, keys.summary_key(job.tenant_id, job.contact_id), {job_counter(job.state): 1}
+            ),
         ]
         return parts
 
@@ -106,6 +117,8 @@ class DynamoJobRepository(DynamoTable):
                 }
             },
         ]
+        if moved := _moved(previous, job.state):
+            parts.append(count_change(self._table, keys.summary_key(job.tenant_id, job.contact_id), moved))
         failed = self._try_transact(parts)
         if failed is not None:
             raise ContactGone if 0 in failed else JobChanged
@@ -185,6 +198,13 @@ class DynamoFileEntries(DynamoTable):
                 return False
             raise
         return True
+
+
+def _moved(previous: JobState, state: JobState) -> dict[str, int]:
+    """The summary's counters a state change moves (none if it changes nothing)."""
+    if previous == state:
+        return {}
+    return {job_counter(previous): -1, job_counter(state): 1}
 
 
 def _file_value(file: JobFile) -> AttributeValueTypeDef:
