@@ -36,7 +36,9 @@ from pforte.core.observability import MetricUnit, instrumented, metrics
 from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from pforte.http.auth import CurrentActor, CurrentTerms
 from pforte.http.deps.activation import Activations, MailQueue
-from pforte.http.deps.contacts import ContactDeletion, Contacts, ImportJobs, Imports, ImportUploads, Logins
+from pforte.http.deps.contacts import Contacts, Logins
+from pforte.http.deps.deletion import ContactDeletion
+from pforte.http.deps.imports import ImportJobs, Imports, ImportUploads
 from pforte.http.deps.mail import Mail
 from pforte.http.deps.tenants import Tenants
 from pforte.http.events import prepare_event

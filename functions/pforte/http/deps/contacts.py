@@ -1,4 +1,5 @@
-"""Dependencies of the contacts area's routes."""
+"""Dependencies of the contacts area's routes (the imports' and the delete's in their own modules,
+so that a function reading contacts does not import the CSV machinery or the delete cascade)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Depends
 
 from pforte import wiring
-from pforte.contacts.deletion import Deletion
-from pforte.contacts.imports import ImportJobRepository, ImportStore, Uploads
 from pforte.contacts.lifecycle import LoginIdentities
 from pforte.contacts.service import ContactFinder, ContactRepository
 from pforte.contacts.summary import Counts
 
-SummaryCounts = Annotated[Counts, Depends(wiring.summary_counts)]
 Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
 ContactsByEmail = Annotated[ContactFinder, Depends(wiring.contact_finder)]
-ContactDeletion = Annotated[Deletion, Depends(wiring.deletion)]
+SummaryCounts = Annotated[Counts, Depends(wiring.summary_counts)]
 Logins = Annotated[LoginIdentities, Depends(wiring.login_identities)]
-Imports = Annotated[ImportStore, Depends(wiring.import_store)]
-ImportJobs = Annotated[ImportJobRepository, Depends(wiring.import_jobs)]
-ImportUploads = Annotated[Uploads, Depends(wiring.import_uploads)]
