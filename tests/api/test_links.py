@@ -367,18 +367,17 @@ def _expire_now(tenant_id: str = "acme") -> None:
     assert links.save(moved, link)
 
 
+def _expires_in_an_hour(api: Api) -> None:
+    settings = {"max_jobs_per_day": 5, "max_job_bytes": MIB, "max_daily_bytes": MIB}
+    in_an_hour = iso(utcnow() + timedelta(hours=1))
+    assert (
+        api.request("PUT", "/links/generic", json_body={"expires_at": in_an_hour, **settings}).status == 200
+    )
+
+
 def test_an_expired_link_admits_nothing_even_before_the_schedule_runs(api: Api) -> None:
     token = token_of(generic(api))
-    api.request(
-        "PUT",
-        "/links/generic",
-        json_body={
-            "expires_at": iso(utcnow() + timedelta(hours=1)),
-            "max_jobs_per_day": 5,
-            "max_job_bytes": MIB,
-            "max_daily_bytes": MIB,
-        },
-    )
+    _expires_in_an_hour(api)
     assert submit(api, token, submission()).status == 201
     _expire_now()
     assert submit(api, token, submission()).error_code == "link_expired"
@@ -388,16 +387,7 @@ def test_an_expired_link_admits_nothing_even_before_the_schedule_runs(api: Api) 
 def test_the_expire_links_schedule_marks_passed_links_once(api: Api) -> None:
     generic(api)
     generic(api.as_("globex"))
-    api.request(
-        "PUT",
-        "/links/generic",
-        json_body={
-            "expires_at": iso(utcnow() + timedelta(hours=1)),
-            "max_jobs_per_day": 5,
-            "max_job_bytes": MIB,
-            "max_daily_bytes": MIB,
-        },
-    )
+    _expires_in_an_hour(api)
     _expire_now()
     assert scheduled("expire_links") == {"expired": 1}
     assert scheduled("expire_links") == {"expired": 0}  # twice is harmless
