@@ -44,7 +44,7 @@ def build_openapi() -> dict[str, Any]:
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))
     from pforte.core.errors import STATUS_OF, ErrorCode
-    from pforte.http.resolver import ERROR_CODES_EXTENSION
+    from pforte.http.resolver import ERROR_CODES_EXTENSION, RESPONSE_HEADERS_EXTENSION
 
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
@@ -74,6 +74,13 @@ def build_openapi() -> dict[str, Any]:
                     response.pop("content", None)  # no body
                 elif "ResponseValidationError" in json.dumps(response) or int(status) >= 400:
                     del responses[status]  # Powertools' own error shapes: ours replace them below
+            headers = {
+                name: {"description": description, "schema": {"type": "string"}}
+                for name, description in operation.pop(RESPONSE_HEADERS_EXTENSION, {}).items()
+            }
+            for status, response in responses.items():
+                if headers and status.startswith("2"):
+                    response["headers"] = headers
             by_status: dict[str, list[str]] = {}
             for code in operation.pop(ERROR_CODES_EXTENSION, []):
                 by_status.setdefault(str(STATUS_OF[ErrorCode(code)].value), []).append(f"`{code}`")

@@ -39,3 +39,14 @@ def test_route_specific_codes_are_documented() -> None:
         "`jobs_in_progress`" in paths["/contacts/{contact_id}"]["delete"]["responses"]["409"]["description"]
     )
     assert set(paths["/public/activations"]["post"]["responses"]) >= {"200", "410", "422", "429"}
+
+
+def test_the_contacts_version_header_is_documented_on_its_reads_and_changes() -> None:
+    paths = build_openapi()["paths"]
+    for method, path, status in (
+        ("post", "/contacts", "201"),
+        ("get", "/contacts/{contact_id}", "200"),
+        ("patch", "/contacts/{contact_id}", "200"),
+    ):
+        assert "ETag" in paths[path][method]["responses"][status]["headers"], (method, path)
+    assert "headers" not in paths["/contacts"]["get"]["responses"]["200"]

@@ -43,9 +43,13 @@ from pforte.http.deps.mail import Mail
 from pforte.http.deps.tenants import Tenants
 from pforte.http.events import prepare_event
 from pforte.http.request import RawBody
-from pforte.http.resolver import accepted, create_app, created, errors
+from pforte.http.resolver import accepted, create_app, created, errors, response_headers
 
 app = create_app()
+# The contact's version, for `If-Match` on a change.
+_ETAG = response_headers(
+    ETag='The contact\'s version (`"3"`): send it as `If-Match` to change only this version'
+)
 RAW_BODY_ROUTES = frozenset({"/contacts/imports"})
 
 
@@ -73,7 +77,7 @@ def list_contacts(
     summary="Add a contact",
     tags=["contacts"],
     status_code=201,
-    openapi_extensions=errors(ErrorCode.EMAIL_TAKEN),
+    openapi_extensions={**errors(ErrorCode.EMAIL_TAKEN), **_ETAG},
 )
 def create_contact(
     actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, tenants: Tenants, data: ContactCreate
@@ -108,7 +112,7 @@ def _with_etag(contact: service.Contact, terms: str | None) -> Response[ContactO
     )
 
 
-@app.get("/contacts/<contact_id>", summary="Read one contact", tags=["contacts"])
+@app.get("/contacts/<contact_id>", summary="Read one contact", tags=["contacts"], openapi_extensions=_ETAG)
 def get_contact(
     actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, contact_id: str
 ) -> Response[ContactOut]:
@@ -120,7 +124,7 @@ def get_contact(
     "/contacts/<contact_id>",
     summary="Change a contact",
     tags=["contacts"],
-    openapi_extensions=errors(ErrorCode.EMAIL_TAKEN, ErrorCode.PRECONDITION_FAILED),
+    openapi_extensions={**errors(ErrorCode.EMAIL_TAKEN, ErrorCode.PRECONDITION_FAILED), **_ETAG},
 )
 def update_contact(
     actor: CurrentActor,

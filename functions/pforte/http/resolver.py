@@ -61,12 +61,18 @@ def error_response(
 
 
 ERROR_CODES_EXTENSION = "x-error-codes"
+RESPONSE_HEADERS_EXTENSION = "x-response-headers"
 
 
 def errors(*codes: ErrorCode) -> dict[str, Any]:
     """The error codes a route may answer with beyond the common ones, for the OpenAPI document
     (which turns them into error responses of our one shape)."""
     return {ERROR_CODES_EXTENSION: [code.value for code in codes]}
+
+
+def response_headers(**described: str) -> dict[str, Any]:
+    """Headers a route's success answers carry (name: what it means), for the OpenAPI document."""
+    return {RESPONSE_HEADERS_EXTENSION: described}
 
 
 def created(body: BaseModel, location: str) -> Response[Any]:
