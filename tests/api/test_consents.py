@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from infra.local.mailbox import sent_mail
 from infra.local.queues import QueueRunner
-from pforte import wiring
+from pforte.aws import clients
+from pforte.consents import service as consents_module
+from pforte.consents.service import ConfirmationToken
+from pforte.core.clock import utcnow
+from pforte.core.settings import get_settings
 from pforte.storage import keys
 from tests.api.conftest import Api, ApiResponse
 from tests.api.test_status import contact_in
@@ -144,6 +149,22 @@ def test_unknown_and_malformed_links_are_410_and_guessing_is_slowed(api: Api, an
     assert confirm(api, "nonsense", ip="192.0.2.51").status == 410
 
 
+def test_an_expired_link_is_410_and_the_consent_stays_pending(
+    api: Api, anna: str, queues: QueueRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grant(api, anna, "email_newsletter")
+    queues.drain()
+    token = confirmation_token("anna@example.com")
+    later = utcnow() + timedelta(days=7, minutes=1)  # the tenant's link validity is 7 days
+    monkeypatch.setattr(consents_module, "utcnow", lambda: later)
+    response = confirm(api, token)
+    assert response.status == 410
+    assert response.error_code == "token_invalid"
+    monkeypatch.undo()
+    assert statuses(api, anna)["email_newsletter"] == "pending"
+    assert granted_count(api, anna) == 0
+
+
 def test_withdrawing_a_pending_email_consent_is_immediate_and_kills_the_link(
     api: Api, anna: str, queues: QueueRunner
 ) -> None:
@@ -238,7 +259,11 @@ def test_a_changed_wording_counts_its_version_up_and_the_history_keeps_both(api:
     grant(api, anna, "post")
     channels = api.get("/tenant").body["consent_channels"]
     changed = [
-        {"key": c["key"], "type": c["type"], "wording": c["wording"] + (" (new)" if c["key"] == "post" else "")}
+        {
+            "key": c["key"],
+            "type": c["type"],
+            "wording": c["wording"] + (" (new)" if c["key"] == "post" else ""),
+        }
         for c in channels
     ]
     response = api.patch("/tenant", {"consent_channels": changed})
@@ -282,7 +307,8 @@ def test_bad_channel_settings_are_422(api: Api, channels: list[dict[str, str]]) 
     response = api.patch("/tenant", {"consent_channels": channels})
     assert response.status == 422
     assert response.error_code == "validation_error"
-    assert [c["key"] for c in api.get("/tenant").body["consent_channels"]][0] == "email_newsletter"
+    keys_now = [c["key"] for c in api.get("/tenant").body["consent_channels"]]
+    assert keys_now == ["email_newsletter", "post", "phone"]
 
 
 def test_only_admins_change_the_channels(api: Api) -> None:
@@ -355,10 +381,10 @@ def test_the_contact_delete_removes_its_consents_history_and_pending_link(
     grant(api, anna, "email_newsletter")
     queues.drain()
     token = confirmation_token("anna@example.com")
-    digest = __import__("hashlib").sha256(token.partition(".")[2].encode()).hexdigest()
-    table = wiring.get_settings().table_name
-    from pforte.aws import clients
-
+    parsed = ConfirmationToken.parse(token)
+    assert parsed is not None
+    digest = parsed.digest
+    table = get_settings().table_name
     client = clients.dynamodb()
     token_key = {name: {"S": value} for name, value in keys.consent_token_key("acme", digest).items()}
     assert "Item" in client.get_item(TableName=table, Key=token_key)
@@ -374,3 +400,13 @@ def test_the_contact_delete_removes_its_consents_history_and_pending_link(
     )["Items"]
     assert left == []
     assert confirm(api, token).status == 410
+
+
+def test_the_consents_read_a_constant_number_of_items(
+    api: Api, anna: str, dynamodb_calls: list[str]
+) -> None:
+    grant(api, anna, "post")
+    grant(api, anna, "phone")
+    dynamodb_calls.clear()
+    assert api.get(CONSENTS.format(anna)).status == 200
+    assert dynamodb_calls == ["GetItem", "GetItem", "Query"]

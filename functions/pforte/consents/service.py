@@ -114,7 +114,9 @@ class HistoryEntry(Model):
     channel: str
     at: Timestamp
     by_kind: AuthorKind
-    by_id: str | None = Field(default=None, description="The staff user's id, or the contact's id for the customer.")
+    by_id: str | None = Field(
+        default=None, description="The staff user's id, or the contact's id for the customer."
+    )
     from_status: ConsentStatus
     to_status: ConsentStatus
     source: ConsentSource
@@ -552,7 +554,7 @@ def confirm(
         attempts.record_failure(source_ip)
         raise token_invalid()
     proof = ConsentProof(
-        confirmed_at=now, source_ip=source_ip, user_agent=(user_agent or None) and user_agent[:512]
+        confirmed_at=now, source_ip=source_ip, user_agent=user_agent[:512] if user_agent else None
     )
     after = state.model_copy(
         update={
