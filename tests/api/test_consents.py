@@ -402,9 +402,7 @@ def test_the_contact_delete_removes_its_consents_history_and_pending_link(
     assert confirm(api, token).status == 410
 
 
-def test_the_consents_read_a_constant_number_of_items(
-    api: Api, anna: str, dynamodb_calls: list[str]
-) -> None:
+def test_the_consents_read_a_constant_number_of_items(api: Api, anna: str, dynamodb_calls: list[str]) -> None:
     grant(api, anna, "post")
     grant(api, anna, "phone")
     dynamodb_calls.clear()
