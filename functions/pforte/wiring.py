@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pforte.activation.service import ActivationRepository, FailedAttempts
     from pforte.aws.exports import S3ExportObjects
     from pforte.aws.files import S3JobFiles
+    from pforte.consents.service import ConfirmationAttempts, ConsentRepository
     from pforte.contacts.deletion import Cleanup, Deletion
     from pforte.contacts.imports import ImportJobRepository, ImportStore, Uploads
     from pforte.contacts.lifecycle import LoginIdentities
@@ -136,6 +137,21 @@ def terms_repository() -> TermsRepository:
     from pforte.terms.store import DynamoTermsRepository
 
     return DynamoTermsRepository(clients.deferred(clients.dynamodb), _table())
+
+
+# Consents (opt-ins per channel)
+@cache
+def consent_repository() -> ConsentRepository:
+    from pforte.consents.store import DynamoConsentRepository
+
+    return DynamoConsentRepository(clients.deferred(clients.dynamodb), _table())
+
+
+@cache
+def failed_consent_confirmations() -> ConfirmationAttempts:
+    from pforte.activation.store import DynamoFailedAttempts
+
+    return DynamoFailedAttempts(clients.deferred(clients.dynamodb), _table(), "consent_confirmation")
 
 
 # --- S3, Cognito, SES, SQS, Secrets Manager ------------------------------------------------

@@ -12,14 +12,17 @@ from pforte.activation import service as activation
 from pforte.activation.registration import Registration, RegistrationReceived
 from pforte.activation.service import Activated, ActivationRequest
 from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
+from pforte.consents import service as consents_service
+from pforte.consents.service import ConfirmationRequest, Confirmed
 from pforte.core.errors import ErrorCode
 from pforte.core.observability import MetricUnit, instrumented, metrics
 from pforte.http.deps.activation import Activations, FailedActivations, Registrations
+from pforte.http.deps.consents import Consents, FailedConfirmations
 from pforte.http.deps.contacts import Contacts, ContactsByEmail, Logins
 from pforte.http.deps.mail import Mail
 from pforte.http.deps.tenants import Tenants
 from pforte.http.events import prepare_event
-from pforte.http.request import SourceAddress
+from pforte.http.request import SourceAddress, UserAgent
 from pforte.http.resolver import accepted, create_app, errors
 
 app = create_app()
@@ -75,6 +78,31 @@ def register(
     )
     metrics.add_metric(name="Registration", unit=MetricUnit.Count, value=1)
     return accepted(received)
+
+
+@app.post(
+    "/public/consent-confirmations",
+    summary="Confirm a consent (double opt-in) with the link from the mail",
+    description=(
+        "Grants the consent the link was mailed for and keeps the proof (time, source address, user "
+        "agent). Unknown, used, replaced and expired links all answer 410 `token_invalid`; ten "
+        "failures from one address within 15 minutes block it for 15 minutes (429 with Retry-After)."
+    ),
+    tags=["public"],
+    openapi_extensions=errors(ErrorCode.TOKEN_INVALID, ErrorCode.RATE_LIMITED),
+)
+def confirm_consent(
+    contacts: Contacts,
+    tenants: Tenants,
+    consents: Consents,
+    attempts: FailedConfirmations,
+    source: SourceAddress,
+    user_agent: UserAgent,
+    request: ConfirmationRequest,
+) -> Confirmed:
+    result = consents_service.confirm(contacts, tenants, consents, attempts, request, source, user_agent)
+    metrics.add_metric(name="ConsentConfirmed", unit=MetricUnit.Count, value=1)
+    return result
 
 
 @instrumented

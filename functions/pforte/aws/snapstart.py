@@ -29,13 +29,13 @@ SNAPSTART_PYTHON = (3, 12)
 # The boto3 clients each API handler's routes use (factory names in `pforte.aws.clients`).
 # tests/test_template.py checks them against each function's IAM policy in template.yaml.
 CLIENTS: dict[str, tuple[str, ...]] = {
-    "accounts.handler": ("dynamodb",),
+    "accounts.handler": ("dynamodb", "sqs"),
     "contacts.handler": ("dynamodb", "cognito", "sesv2", "sqs", "s3"),
     "exports.handler": ("dynamodb", "sqs", "s3"),
     "public.handler": ("dynamodb", "cognito", "sesv2"),
     "links.handler": ("dynamodb", "secrets", "sesv2", "s3"),
     "tenants.handler": ("dynamodb", "s3"),
-    "customers.handler": ("dynamodb", "s3"),
+    "customers.handler": ("dynamodb", "s3", "sqs"),
 }
 
 

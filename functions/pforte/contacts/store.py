@@ -221,6 +221,8 @@ class DynamoContactRepository(DynamoTable):
             return [keys.job_pointer_key(contact.tenant_id, item["id"])]
         if item.get("entity") == "activation_link":
             return [keys.activation_token_key(contact.tenant_id, item["digest"])]
+        if item.get("entity") == "consent" and item.get("pending_digest"):
+            return [keys.consent_token_key(contact.tenant_id, item["pending_digest"])]
         return []
 
     def remove(

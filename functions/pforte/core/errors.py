@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     QUOTA_EXCEEDED = "quota_exceeded"
     PRECONDITION_FAILED = "precondition_failed"
     INTERNAL_ERROR = "internal_error"
+    UNKNOWN_CONSENT_CHANNEL = "unknown_consent_channel"
 
 
 STATUS_OF: dict[ErrorCode, HTTPStatus] = {
@@ -63,6 +64,7 @@ STATUS_OF: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.RATE_LIMITED: HTTPStatus.TOO_MANY_REQUESTS,
     ErrorCode.QUOTA_EXCEEDED: HTTPStatus.TOO_MANY_REQUESTS,
     ErrorCode.INTERNAL_ERROR: HTTPStatus.INTERNAL_SERVER_ERROR,
+    ErrorCode.UNKNOWN_CONSENT_CHANNEL: HTTPStatus.NOT_FOUND,
 }
 
 

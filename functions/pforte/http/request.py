@@ -23,5 +23,13 @@ def source_address(request: Request) -> str:
     return "unknown"
 
 
+def user_agent(request: Request) -> str | None:
+    event = request.resolved_event
+    if isinstance(event, APIGatewayProxyEvent):
+        return event.request_context.identity.user_agent or event.headers.get("user-agent")
+    return None
+
+
 RawBody = Annotated[bytes, Depends(raw_body)]
 SourceAddress = Annotated[str, Depends(source_address)]
+UserAgent = Annotated[str | None, Depends(user_agent)]

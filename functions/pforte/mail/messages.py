@@ -35,6 +35,7 @@ class Mailer(Protocol):
 ACTIVATION = "activation"
 REGISTRATION = "registration"
 GENERIC_LINK = "generic_link"
+CONSENT_CONFIRMATION = "consent_confirmation"
 
 # Times in mails, in the tenant's time zone (named after them).
 _EXPIRY_FORMAT = {Language.DE: "%d.%m.%Y, %H:%M Uhr", Language.EN: "%d %b %Y, %H:%M"}
@@ -93,3 +94,13 @@ def generic_link_mail(
     """The generic link in the contact's language, its expiry (if it has one) in the tenant's time zone."""
     expires = None if expires_at is None else _expires(tenant, contact.language, expires_at)
     return _render(GENERIC_LINK, tenant, contact, {"link": link, "expires": expires})
+
+
+def consent_confirmation_mail(
+    tenant: Tenant, contact: Contact, link: str, expires_at: datetime, wording: str
+) -> OutgoingMail:
+    """The double opt-in mail: the wording agreed to and the link that confirms it."""
+    expires = _expires(tenant, contact.language, expires_at)
+    return _render(
+        CONSENT_CONFIRMATION, tenant, contact, {"link": link, "expires": expires, "wording": wording}
+    )

@@ -132,3 +132,32 @@ def idempotency_pk(tenant_id: str) -> str:
 def terms_state_key(tenant_id: str) -> dict[str, str]:
     """The tenant's current terms of use and the uploads of newer ones."""
     return {PK: f"TENANT#{tenant_id}", SK: "TERMS"}
+
+
+# --- consents (opt-ins per channel) ---------------------------------------------------------
+
+_CONSENT = "CONSENT#"
+_CONSENT_LOG = "CONSENTLOG#"  # not under "CONSENT#": a query of the states never reads the history
+
+
+def consent_key(tenant_id: str, contact_id: str, channel: str) -> dict[str, str]:
+    """The contact's current consent on one channel (status, source, proof, pending link)."""
+    return {PK: contact_partition(tenant_id, contact_id), SK: f"{_CONSENT}{channel}"}
+
+
+def consent_prefix() -> str:
+    return _CONSENT
+
+
+def consent_history_key(tenant_id: str, contact_id: str, entry_id: str) -> dict[str, str]:
+    """One immutable entry of the contact's consent history, newest first by ULID."""
+    return {PK: contact_partition(tenant_id, contact_id), SK: f"{_CONSENT_LOG}{entry_id}"}
+
+
+def consent_history_prefix() -> str:
+    return _CONSENT_LOG
+
+
+def consent_token_key(tenant_id: str, digest: str) -> dict[str, str]:
+    """A double opt-in link found by the SHA-256 of its secret, from the public confirmation route."""
+    return {PK: f"TENANT#{tenant_id}#CONSENT#{digest}", SK: "TOKEN"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from functools import cache
 from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -61,6 +62,90 @@ BaseUrl = Annotated[str, StringConstraints(max_length=200), AfterValidator(_base
 ActivationDays = Annotated[StrictInt, Field(ge=1, le=MAX_ACTIVATION_LINK_DAYS)]
 
 
+# --- consent channels (the opt-ins a customer can give, with the wording agreed to) ------------
+
+MAX_CONSENT_CHANNELS = 20
+
+
+class ChannelType(StrEnum):
+    """How the tenant reaches the customer on a channel; an email channel needs double opt-in."""
+
+    EMAIL = "email"
+    POST = "post"
+    PHONE = "phone"
+    SMS = "sms"
+    OTHER = "other"
+
+
+ChannelKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Wording = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class ConsentChannelIn(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    key: ChannelKey
+    type: ChannelType
+    wording: Wording = Field(description="What the customer agrees to, as they read it.")
+
+
+class ConsentChannel(ConsentChannelIn):
+    wording_version: int = Field(
+        default=1, description="Counts up whenever the wording changes; history entries name it."
+    )
+
+
+def _default_channels() -> list[ConsentChannel]:
+    return [
+        ConsentChannel(
+            key="email_newsletter",
+            type=ChannelType.EMAIL,
+            wording="I would like to receive the newsletter by email. I can withdraw at any time.",
+        ),
+        ConsentChannel(
+            key="post",
+            type=ChannelType.POST,
+            wording="I would like to receive offers and information by post. I can withdraw at any time.",
+        ),
+        ConsentChannel(
+            key="phone",
+            type=ChannelType.PHONE,
+            wording="I agree to be called about offers and information. I can withdraw at any time.",
+        ),
+    ]
+
+
+def _unique_keys(channels: list[ConsentChannelIn]) -> list[ConsentChannelIn]:
+    keys = [channel.key for channel in channels]
+    if len(set(keys)) != len(keys):
+        raise ValueError("channel keys must be unique")
+    return channels
+
+
+ConsentChannels = Annotated[
+    list[ConsentChannelIn], Field(max_length=MAX_CONSENT_CHANNELS), AfterValidator(_unique_keys)
+]
+
+
+def versioned_channels(current: list[ConsentChannel], given: list[ConsentChannelIn]) -> list[ConsentChannel]:
+    """The new channel list: a channel keeps its wording version while its wording stays the same,
+    a changed wording counts it up (what customers agreed to before stays told apart), a new
+    channel starts at 1. History entries keep the wording itself as well, so a channel removed
+    and added again cannot blur what was agreed to."""
+    known = {channel.key: channel for channel in current}
+    result = []
+    for channel in given:
+        before = known.get(channel.key)
+        if before is None:
+            version = 1
+        elif before.wording == channel.wording:
+            version = before.wording_version
+        else:
+            version = before.wording_version + 1
+        result.append(ConsentChannel(**channel.model_dump(), wording_version=version))
+    return result
+
+
 class Tenant(Model):
     model_config = ConfigDict(extra="forbid")
 
@@ -72,8 +157,12 @@ class Tenant(Model):
     default_language: Language = Language.DE
     time_zone: str = DEFAULT_TIME_ZONE
     activation_link_days: int = DEFAULT_ACTIVATION_LINK_DAYS
+    consent_channels: list[ConsentChannel] = Field(default_factory=_default_channels)
     created_at: datetime
     updated_at: datetime
+
+    def consent_channel(self, key: str) -> ConsentChannel | None:
+        return next((channel for channel in self.consent_channels if channel.key == key), None)
 
 
 class TenantOut(Model):
@@ -85,6 +174,7 @@ class TenantOut(Model):
     default_language: Language
     time_zone: str
     activation_link_days: int
+    consent_channels: list[ConsentChannel]
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -107,6 +197,13 @@ class TenantPatch(Model):
     default_language: Language | None = None
     time_zone: TimeZone | None = None
     activation_link_days: ActivationDays | None = None
+    consent_channels: ConsentChannels | None = Field(
+        default=None,
+        description=(
+            "The whole list of consent channels. A changed wording counts its version up; a removed "
+            "channel's consents are no longer shown."
+        ),
+    )
 
 
 class TenantRepository(Protocol):
@@ -154,6 +251,8 @@ def update_tenant(tenants: TenantRepository, actor: Actor, patch: TenantPatch) -
         )
     tenant = get_tenant(tenants, actor)
     changes: dict[str, Any] = {name: getattr(patch, name) for name in given}
+    if patch.consent_channels is not None:
+        changes["consent_channels"] = versioned_channels(tenant.consent_channels, patch.consent_channels)
     if not changes:
         return tenant
     updated = tenant.model_copy(update={**changes, "updated_at": utcnow()})
