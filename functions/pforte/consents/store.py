@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from pforte.consents.service import ConsentState, HistoryEntry, PendingLink, granted_delta
 from pforte.contacts.service import Contact
-from pforte.contacts.summary import Counter
 from pforte.core.clock import iso, new_id, utcnow
+from pforte.core.counters import Counter
 from pforte.core.pagination import Page
 from pforte.mail.messages import OutgoingMail
 from pforte.storage import keys
