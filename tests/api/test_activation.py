@@ -286,3 +286,24 @@ def test_recording_a_failed_attempt_is_one_update(api: Api, monkeypatch: pytest.
     finally:
         events.unregister("before-call.dynamodb", record)
     assert activate(api, "acme." + "w" * 43, ip="192.0.2.88").status == 429  # ten in the new window
+
+
+def test_the_mail_log_keeps_the_mail_without_its_usable_link(api: Api) -> None:
+    from pforte.aws import clients
+    from pforte.core.settings import get_settings
+    from pforte.storage import keys
+
+    contact_id = contact_in(api, "not_registered")
+    token = invite(api, contact_id)
+    logged = clients.dynamodb().query(
+        TableName=get_settings().table_name,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :mail)",
+        ExpressionAttributeValues={
+            ":pk": {"S": keys.contact_partition("acme", contact_id)},
+            ":mail": {"S": "MAIL#"},
+        },
+    )["Items"]
+    assert len(logged) == 1
+    assert "/activate?token=acme.…" in logged[0]["text"]["S"]
+    assert token.split(".", 1)[1] not in str(logged[0])
+    assert activate(api, token).status == 200  # the mailed link still works

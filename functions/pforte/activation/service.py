@@ -31,7 +31,7 @@ from pforte.core.fields import Timestamp
 from pforte.core.identity import Actor, Role, TenantToken, is_tenant_id
 from pforte.core.model import Model
 from pforte.core.ports import MessageQueue
-from pforte.mail.messages import Mailer, OutgoingMail, activation_mail
+from pforte.mail.messages import Mailer, OutgoingMail, activation_mail, without_secret
 from pforte.tenants.service import Tenant, TenantRepository, get_tenant
 
 MAX_FAILED_ATTEMPTS = 10
@@ -171,7 +171,7 @@ def send_activation(
         registered=purpose is not LinkPurpose.INVITATION,
     )
     message_id = mailer.send(mail)
-    activations.record_sent(invited, contact, mail, message_id)
+    activations.record_sent(invited, contact, without_secret(mail, str(token), f"{tenant.id}.…"), message_id)
     return ActivationRequested(invitation_sent_at=now, expires_at=link.expires_at)
 
 

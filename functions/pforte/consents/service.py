@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol
@@ -27,7 +27,7 @@ from pforte.core.model import Model
 from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from pforte.core.ports import MessageQueue
 from pforte.core.retry import Retry, with_retries
-from pforte.mail.messages import Mailer, OutgoingMail, consent_confirmation_mail
+from pforte.mail.messages import Mailer, OutgoingMail, consent_confirmation_mail, without_secret
 from pforte.tenants.service import ChannelType, ConsentChannel, Tenant, TenantRepository, get_tenant
 
 MAX_FAILED_ATTEMPTS = 10  # per source address and window, as for activation links
@@ -508,9 +508,7 @@ def send_confirmation(
         channel.wording,
     )
     message_id = mailer.send(mail)
-    # The mail log keeps the text without the secret: only the mailbox holds a usable link.
-    logged = replace(mail, text=mail.text.replace(str(token), f"{tenant.id}.…"), html="")
-    consents.record_sent(contact, state, logged, message_id)
+    consents.record_sent(contact, state, without_secret(mail, str(token), f"{tenant.id}.…"), message_id)
     return True
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -75,6 +75,12 @@ def _render(template: str, tenant: Tenant, contact: Contact, values: dict[str, s
         sender_name=tenant.name,
         sender=tenant.mail_sender,
     )
+
+
+def without_secret(mail: OutgoingMail, secret: str, stand_in: str) -> OutgoingMail:
+    """The mail as the mail log keeps it: the secret (a link's token) replaced, no HTML, so that
+    only the recipient's mailbox holds a usable link."""
+    return replace(mail, text=mail.text.replace(secret, stand_in), html="")
 
 
 def activation_mail(
