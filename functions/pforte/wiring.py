@@ -15,8 +15,10 @@ from pforte.core.settings import get_settings
 
 if TYPE_CHECKING:
     from pforte.activation.service import ActivationRepository, FailedAttempts
+    from pforte.addresses.service import AddressRepository
     from pforte.aws.exports import S3ExportObjects
     from pforte.aws.files import S3JobFiles
+    from pforte.banking.service import BankAccountRepository
     from pforte.contacts.deletion import Cleanup, Deletion
     from pforte.contacts.imports import ImportJobRepository, ImportStore, Uploads
     from pforte.contacts.lifecycle import LoginIdentities
@@ -136,6 +138,21 @@ def terms_repository() -> TermsRepository:
     from pforte.terms.store import DynamoTermsRepository
 
     return DynamoTermsRepository(clients.deferred(clients.dynamodb), _table())
+
+
+# Addresses and bank accounts (issue 11).
+@cache
+def address_repository() -> AddressRepository:
+    from pforte.addresses.store import DynamoAddressRepository
+
+    return DynamoAddressRepository(clients.deferred(clients.dynamodb), _table())
+
+
+@cache
+def bank_account_repository() -> BankAccountRepository:
+    from pforte.banking.store import DynamoBankAccountRepository
+
+    return DynamoBankAccountRepository(clients.deferred(clients.dynamodb), _table())
 
 
 # --- S3, Cognito, SES, SQS, Secrets Manager ------------------------------------------------

@@ -221,6 +221,8 @@ class DynamoContactRepository(DynamoTable):
             return [keys.job_pointer_key(contact.tenant_id, item["id"])]
         if item.get("entity") == "activation_link":
             return [keys.activation_token_key(contact.tenant_id, item["digest"])]
+        if item.get("entity") == "bank_account":
+            return [keys.mandate_guard_key(contact.tenant_id, item["mandate_key"])]
         return []
 
     def remove(
