@@ -151,6 +151,8 @@ def test_a_valid_iban_is_stored_normalised(
     [
         "DE89370400440532013001",  # wrong checksum
         "DE00370400440532013000",  # wrong check digits
+        "BE41539007547035",  # right IBAN checksum, wrong national check digits
+        "ES2921000418460200051332",  # likewise
         "DE8937040044053201300",  # one digit short
         "DE893704004405320130000",  # one digit long
         "NL91ABNA041716430",  # short

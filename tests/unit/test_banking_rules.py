@@ -68,7 +68,7 @@ def test_iban_and_bic_are_normalised_and_the_bank_filled_in() -> None:
         "Commerzbank",
     )
     assert checked_bic("cobadeff") == "COBADEFF"
-    for iban in ("DE89370400440532013001", "DE8937040044053201300"):
+    for iban in ("DE89370400440532013001", "DE8937040044053201300", "BE41539007547035"):
         with pytest.raises(DomainError) as refused:
             checked_iban(iban)
         assert refused.value.code is ErrorCode.INVALID_IBAN
