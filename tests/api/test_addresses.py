@@ -375,3 +375,30 @@ def test_an_inactive_or_deactivated_customer_or_staff_token_is_refused(api: Api)
     assert api.get(f"/contacts/{anna}/addresses").body["items"] == []
     assert api.anonymous().get("/me/addresses").status == 401
     assert api.get("/me/addresses").status == 403
+
+
+def test_an_address_added_while_the_contact_is_deleted_goes_with_it(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pforte.addresses import service
+    from pforte.addresses.service import AddressCreate
+    from pforte.contacts.service import Contact, Dependents
+    from pforte.contacts.store import DynamoContactRepository
+    from pforte.wiring import address_repository
+
+    anna = new_contact(api)
+    api.post(f"/contacts/{anna}/addresses", address())
+    read = DynamoContactRepository.dependents
+    added: list[str] = []
+
+    def then_an_address_arrives(self: DynamoContactRepository, contact: Contact) -> Dependents:
+        found = read(self, contact)
+        if not added:  # between the delete's read and its write, once
+            added.append(service.add_address(address_repository(), contact, AddressCreate(**address())).id)
+        return found
+
+    monkeypatch.setattr(DynamoContactRepository, "dependents", then_an_address_arrives)
+    assert api.delete(f"/contacts/{anna}").status == 204
+    assert added
+    assert address_repository().addresses("acme", anna).items == ()
+    assert address_repository().addresses("acme", anna).counters == {}
