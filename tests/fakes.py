@@ -8,7 +8,7 @@ a fake that drifts from its port fails `make typecheck`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,8 @@ from pforte.activation.service import (
     FailedAttempts,
     IssuedLink,
 )
+from pforte.addresses.service import Address, Addresses, AddressRepository
+from pforte.banking.service import BankAccount, BankAccountRepository, BankAccounts, MandateTaken, mandate_key
 from pforte.contacts.deletion import CustomerExports
 from pforte.contacts.imports import ImportStore
 from pforte.contacts.lifecycle import LoginIdentities, WeakPassword
@@ -34,9 +36,11 @@ from pforte.contacts.service import (
     StaleContact,
 )
 from pforte.core.clock import utcnow
+from pforte.core.counters import Counter
 from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.pagination import Page
 from pforte.core.ports import MessageQueue
+from pforte.core.retry import Retry
 from pforte.jobs.files import FileStorage, StoredObject
 from pforte.jobs.service import ContactGone, Job, JobChanged, JobFiles, JobRepository, JobState
 from pforte.links.service import (
@@ -539,3 +543,97 @@ class ClaimingImportStore(ImportStore):
             else:
                 self.contacts[claim] = contact
         return taken
+
+
+# --- addresses and bank accounts (issue 11) -----------------------------------------------------
+
+
+class InMemoryAddresses(AddressRepository):
+    """Addresses per contact with the counters the port promises; `interfere` runs once just
+    before the next save commits (another write winning the race)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Address]] = {}
+        self.counters: dict[tuple[str, str], dict[str, int]] = {}
+        self.interfere: Callable[[], object] | None = None
+        self.saves = 0
+
+    def addresses(self, tenant_id: str, contact_id: str) -> Addresses:
+        stored = self.items.get((tenant_id, contact_id), {})
+        ordered = tuple(sorted(stored.values(), key=lambda a: a.id, reverse=True))
+        return Addresses(items=ordered, counters=dict(self.counters.get((tenant_id, contact_id), {})))
+
+    def save(
+        self,
+        tenant_id: str,
+        read: Addresses,
+        changed: Sequence[Address],
+        removed: Sequence[Address],
+        counts: Mapping[Counter, int],
+    ) -> None:
+        interfere, self.interfere = self.interfere, None
+        if interfere is not None:
+            interfere()
+        contact_id = next(a.contact_id for a in (*changed, *removed))
+        stored = self.items.setdefault((tenant_id, contact_id), {})
+        counters = self.counters.setdefault((tenant_id, contact_id), {})
+        for address in changed:
+            held = stored.get(address.id)
+            if (held.version if held else 0) != address.version - 1:
+                raise Retry
+        for address in removed:
+            if address.id not in stored or stored[address.id].version != address.version:
+                raise Retry
+        if any(counters.get(counter.value, 0) != read.counters.get(counter.value, 0) for counter in counts):
+            raise Retry
+        self.saves += 1
+        stored.update({address.id: address for address in changed})
+        for address in removed:
+            del stored[address.id]
+        for counter, delta in counts.items():
+            counters[counter.value] = counters.get(counter.value, 0) + delta
+
+
+class InMemoryBankAccounts(BankAccountRepository):
+    """Bank accounts per contact, their counter and the tenant's claimed mandate references."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, BankAccount]] = {}
+        self.counters: dict[tuple[str, str], int] = {}
+        self.mandates: dict[tuple[str, str], str] = {}  # (tenant, mandate key): bank account id
+
+    def bank_accounts(self, tenant_id: str, contact_id: str) -> BankAccounts:
+        stored = self.items.get((tenant_id, contact_id), {})
+        ordered = tuple(sorted(stored.values(), key=lambda a: a.id, reverse=True))
+        count = self.counters.get((tenant_id, contact_id), 0)
+        return BankAccounts(items=ordered, counters={Counter.BANK_ACCOUNTS.value: count})
+
+    def save(
+        self,
+        tenant_id: str,
+        read: BankAccounts,
+        changed: Sequence[BankAccount],
+        removed: Sequence[BankAccount],
+        count: int,
+    ) -> None:
+        contact_id = next(a.contact_id for a in (*changed, *removed))
+        stored = self.items.setdefault((tenant_id, contact_id), {})
+        if self.counters.get((tenant_id, contact_id), 0) != read.counters.get(Counter.BANK_ACCOUNTS.value, 0):
+            raise Retry
+        mandates = dict(self.mandates)
+        for account in removed:
+            del mandates[(tenant_id, mandate_key(account.mandate_reference))]
+        for account in changed:
+            held = stored.get(account.id)
+            if held is not None:
+                mandates.pop((tenant_id, mandate_key(held.mandate_reference)), None)
+        for account in changed:
+            claim = (tenant_id, mandate_key(account.mandate_reference))
+            if mandates.get(claim, account.id) != account.id:
+                raise MandateTaken
+            mandates[claim] = account.id
+        self.mandates = mandates
+        stored.update({account.id: account for account in changed})
+        for account in removed:
+            del stored[account.id]
+        self.counters[(tenant_id, contact_id)] = self.counters.get((tenant_id, contact_id), 0) + count

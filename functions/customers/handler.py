@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from customers.addresses import router as addresses_router
 from customers.consents import router as consents_router
 from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.contacts.service import ContactOut
@@ -22,6 +23,7 @@ from pforte.terms.service import TermsAccepted, TermsOut
 
 app = create_app()
 app.include_router(consents_router)
+app.include_router(addresses_router)
 
 
 # 404: the token's contact was deleted meanwhile (or, for the terms, none are uploaded yet).

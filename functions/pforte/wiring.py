@@ -15,8 +15,10 @@ from pforte.core.settings import get_settings
 
 if TYPE_CHECKING:
     from pforte.activation.service import ActivationRepository, FailedAttempts
+    from pforte.addresses.service import AddressRepository
     from pforte.aws.exports import S3ExportObjects
     from pforte.aws.files import S3JobFiles
+    from pforte.banking.service import BankAccountRepository
     from pforte.consents.service import ConfirmationAttempts, ConsentRepository
     from pforte.contacts.deletion import Cleanup, Deletion
     from pforte.contacts.imports import ImportJobRepository, ImportStore, Uploads
@@ -152,6 +154,21 @@ def failed_consent_confirmations() -> ConfirmationAttempts:
     from pforte.activation.store import DynamoFailedAttempts
 
     return DynamoFailedAttempts(clients.deferred(clients.dynamodb), _table(), "consent_confirmation")
+
+
+# Addresses and bank accounts (issue 11).
+@cache
+def address_repository() -> AddressRepository:
+    from pforte.addresses.store import DynamoAddressRepository
+
+    return DynamoAddressRepository(clients.deferred(clients.dynamodb), _table())
+
+
+@cache
+def bank_account_repository() -> BankAccountRepository:
+    from pforte.banking.store import DynamoBankAccountRepository
+
+    return DynamoBankAccountRepository(clients.deferred(clients.dynamodb), _table())
 
 
 # --- S3, Cognito, SES, SQS, Secrets Manager ------------------------------------------------

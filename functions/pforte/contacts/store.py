@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from pforte.contacts.service import Contact, ContactQuery, Dependents, EmailTaken, StaleContact
+from pforte.core.counters import Counter
 from pforte.core.pagination import Page
 from pforte.jobs.service import Job
 from pforte.storage import keys
@@ -223,6 +224,8 @@ class DynamoContactRepository(DynamoTable):
             return [keys.activation_token_key(contact.tenant_id, item["digest"])]
         if item.get("entity") == "consent" and item.get("pending_digest"):
             return [keys.consent_token_key(contact.tenant_id, item["pending_digest"])]
+        if item.get("entity") == "bank_account":
+            return [keys.mandate_guard_key(contact.tenant_id, item["mandate_key"])]
         return []
 
     def remove(
@@ -242,7 +245,12 @@ class DynamoContactRepository(DynamoTable):
             }
         }
         parts: list[TransactWriteItemTypeDef] = [owner, self._release_email(contact)]
+        summary = keys.summary_key(contact.tenant_id, contact.id)
+        read_counts: dict[str, Any] = {}
         for item in dependents.items:
+            if item[keys.SK] == summary[keys.SK]:
+                read_counts = item
+                continue
             own: TransactWriteItemTypeDef = {
                 "Delete": {
                     "TableName": self._table,
@@ -259,10 +267,36 @@ class DynamoContactRepository(DynamoTable):
                 {"Delete": {"TableName": self._table, "Key": to_item(key)}}
                 for key in self._outside_partition(contact, item)
             ]
+        parts.append(self._summary_as_read(summary, read_counts))
         if len(parts) <= MAX_TRANSACTION_ITEMS and not contact.deleting:
             self._commit(parts, email_claim_at=None)
             return
         self._remove_in_steps(contact, dependents, on_commit)
+
+    def _summary_as_read(self, key: dict[str, str], read: dict[str, Any]) -> TransactWriteItemTypeDef:
+        """The delete of the counter item on condition that every counter is as read (absent ones
+        still absent): an item of the partition added after the read (an address, a bank account)
+        moved its counter in its own transaction, so this delete fails, and the retry deletes it too."""
+        names = {f"#c{index}": counter.value for index, counter in enumerate(Counter)}
+        values: dict[str, Any] = {}
+        conditions = []
+        for index, counter in enumerate(Counter):
+            if isinstance(read.get(counter.value), int | float):
+                values[f":c{index}"] = {"N": str(read[counter.value])}
+                conditions.append(f"#c{index} = :c{index}")
+            else:
+                conditions.append(f"attribute_not_exists(#c{index})")
+        part: TransactWriteItemTypeDef = {
+            "Delete": {
+                "TableName": self._table,
+                "Key": to_item(key),
+                "ConditionExpression": " AND ".join(conditions),
+                "ExpressionAttributeNames": names,
+            }
+        }
+        if values:
+            part["Delete"]["ExpressionAttributeValues"] = values
+        return part
 
     def _remove_in_steps(
         self,

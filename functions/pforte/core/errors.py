@@ -38,6 +38,12 @@ class ErrorCode(StrEnum):
     PRECONDITION_FAILED = "precondition_failed"
     INTERNAL_ERROR = "internal_error"
     UNKNOWN_CONSENT_CHANNEL = "unknown_consent_channel"
+    # Addresses and bank accounts (issue 11).
+    INVALID_POSTAL_CODE = "invalid_postal_code"
+    LIMIT_REACHED = "limit_reached"
+    INVALID_IBAN = "invalid_iban"
+    INVALID_BIC = "invalid_bic"
+    MANDATE_REFERENCE_TAKEN = "mandate_reference_taken"
 
 
 STATUS_OF: dict[ErrorCode, HTTPStatus] = {
@@ -65,6 +71,11 @@ STATUS_OF: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.QUOTA_EXCEEDED: HTTPStatus.TOO_MANY_REQUESTS,
     ErrorCode.INTERNAL_ERROR: HTTPStatus.INTERNAL_SERVER_ERROR,
     ErrorCode.UNKNOWN_CONSENT_CHANNEL: HTTPStatus.NOT_FOUND,
+    ErrorCode.INVALID_POSTAL_CODE: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ErrorCode.LIMIT_REACHED: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ErrorCode.INVALID_IBAN: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ErrorCode.INVALID_BIC: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ErrorCode.MANDATE_REFERENCE_TAKEN: HTTPStatus.CONFLICT,
 }
 
 

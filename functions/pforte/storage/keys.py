@@ -161,3 +161,32 @@ def consent_history_prefix() -> str:
 def consent_token_key(tenant_id: str, digest: str) -> dict[str, str]:
     """A double opt-in link found by the SHA-256 of its secret, from the public confirmation route."""
     return {PK: f"TENANT#{tenant_id}#CONSENT#{digest}", SK: "TOKEN"}
+
+
+# --- addresses and bank accounts (issue 11): items of the contact's partition, newest first by
+# ULID; a mandate reference is unique per tenant through one guard item outside the partition
+# (deleted with its bank account, and by the contact delete cascade).
+_ADDRESS = "ADDRESS#"
+_BANK_ACCOUNT = "BANKACCOUNT#"
+
+
+def address_key(tenant_id: str, contact_id: str, address_id: str) -> dict[str, str]:
+    return {PK: contact_partition(tenant_id, contact_id), SK: f"{_ADDRESS}{address_id}"}
+
+
+def address_prefix() -> str:
+    return _ADDRESS
+
+
+def bank_account_key(tenant_id: str, contact_id: str, bank_account_id: str) -> dict[str, str]:
+    return {PK: contact_partition(tenant_id, contact_id), SK: f"{_BANK_ACCOUNT}{bank_account_id}"}
+
+
+def bank_account_prefix() -> str:
+    return _BANK_ACCOUNT
+
+
+def mandate_guard_key(tenant_id: str, mandate_key: str) -> dict[str, str]:
+    """Claims a SEPA mandate reference for one bank account of the tenant (`mandate_key`: the
+    reference as compared, see banking.service.mandate_key)."""
+    return {PK: f"TENANT#{tenant_id}#MANDATE#{mandate_key}", SK: "GUARD"}
