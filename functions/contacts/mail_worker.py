@@ -1,17 +1,50 @@
-"""The mail worker: sends queued mail (bulk activation requests), each message once."""
+"""The mail worker: sends queued mail (bulk activation requests, job mails), each message once."""
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Annotated
+
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import Field, TypeAdapter
 
 from pforte.activation import service as activation
 from pforte.activation.service import QueuedActivation
 from pforte.core.observability import MetricUnit, metrics, sqs_worker
-from pforte.wiring import activation_repository, contact_repository, mailer, tenant_repository
+from pforte.rights import notifications
+from pforte.rights.notifications import QueuedJobMail
+from pforte.wiring import (
+    activation_repository,
+    contact_repository,
+    job_repository,
+    mailer,
+    permission_groups,
+    tenant_repository,
+)
+
+Queued = Annotated[QueuedActivation | QueuedJobMail, Field(discriminator="kind")]
+
+
+@cache
+def _messages() -> TypeAdapter[QueuedActivation | QueuedJobMail]:
+    return TypeAdapter(Queued)
 
 
 def handle_record(record: SQSRecord) -> None:
-    message = QueuedActivation.model_validate_json(record.body)
+    message = _messages().validate_json(record.body)
+    if isinstance(message, QueuedJobMail):
+        if notifications.send_job_mail(
+            contact_repository(),
+            tenant_repository(),
+            job_repository(),
+            permission_groups(),
+            activation_repository(),
+            permission_groups(),
+            mailer(),
+            message,
+        ):
+            metrics.add_metric(name="JobMailSent", unit=MetricUnit.Count, value=1)
+        return
     sent = activation.send_queued_activation(
         contact_repository(), tenant_repository(), activation_repository(), mailer(), message
     )

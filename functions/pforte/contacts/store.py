@@ -221,6 +221,8 @@ class DynamoContactRepository(DynamoTable):
             return [keys.job_pointer_key(contact.tenant_id, item["id"])]
         if item.get("entity") == "activation_link":
             return [keys.activation_token_key(contact.tenant_id, item["digest"])]
+        if item.get("entity") == "permission_groups":  # the member index of each of its groups
+            return [keys.group_member_key(contact.tenant_id, group, contact.id) for group in item["ids"]]
         return []
 
     def remove(

@@ -37,6 +37,10 @@ class ErrorCode(StrEnum):
     QUOTA_EXCEEDED = "quota_exceeded"
     PRECONDITION_FAILED = "precondition_failed"
     INTERNAL_ERROR = "internal_error"
+    # permission groups
+    LIMIT_REACHED = "limit_reached"
+    GROUP_IN_USE = "group_in_use"
+    DEFAULT_GROUP = "default_group"
 
 
 STATUS_OF: dict[ErrorCode, HTTPStatus] = {
@@ -63,6 +67,9 @@ STATUS_OF: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.RATE_LIMITED: HTTPStatus.TOO_MANY_REQUESTS,
     ErrorCode.QUOTA_EXCEEDED: HTTPStatus.TOO_MANY_REQUESTS,
     ErrorCode.INTERNAL_ERROR: HTTPStatus.INTERNAL_SERVER_ERROR,
+    ErrorCode.LIMIT_REACHED: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ErrorCode.GROUP_IN_USE: HTTPStatus.CONFLICT,
+    ErrorCode.DEFAULT_GROUP: HTTPStatus.CONFLICT,
 }
 
 

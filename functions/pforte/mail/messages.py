@@ -35,6 +35,8 @@ class Mailer(Protocol):
 ACTIVATION = "activation"
 REGISTRATION = "registration"
 GENERIC_LINK = "generic_link"
+JOB_RECEIVED = "job_received"
+JOB_COMPLETED = "job_completed"
 
 # Times in mails, in the tenant's time zone (named after them).
 _EXPIRY_FORMAT = {Language.DE: "%d.%m.%Y, %H:%M Uhr", Language.EN: "%d %b %Y, %H:%M"}
@@ -93,3 +95,10 @@ def generic_link_mail(
     """The generic link in the contact's language, its expiry (if it has one) in the tenant's time zone."""
     expires = None if expires_at is None else _expires(tenant, contact.language, expires_at)
     return _render(GENERIC_LINK, tenant, contact, {"link": link, "expires": expires})
+
+
+def job_mail(tenant: Tenant, contact: Contact, template: str, title: str, link: str) -> OutgoingMail:
+    """A job of the contact was received or completed (`JOB_RECEIVED`, `JOB_COMPLETED`)."""
+    if template not in (JOB_RECEIVED, JOB_COMPLETED):
+        raise ValueError(f"no job mail {template!r}")
+    return _render(template, tenant, contact, {"title": title, "link": link})
