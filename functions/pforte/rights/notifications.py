@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 
 from pforte.contacts.service import Contact, ContactRepository
 from pforte.core.clock import new_id
@@ -36,10 +36,10 @@ class NotificationPreferences(Model):
 
     model_config = ConfigDict(extra="forbid")
 
-    job_received: bool = True
-    job_completed: bool = True
-    message_received: bool = True
-    terms_changed: bool = True
+    job_received: StrictBool = True
+    job_completed: StrictBool = True
+    message_received: StrictBool = True
+    terms_changed: StrictBool = True
 
     def wants(self, notification: Notification) -> bool:
         return bool(getattr(self, notification.value))
