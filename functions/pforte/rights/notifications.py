@@ -8,7 +8,7 @@ decides on the preference and the address when it sends: what counts is the wish
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import ConfigDict, StrictBool
 
@@ -18,9 +18,12 @@ from pforte.core.errors import not_found
 from pforte.core.model import Model
 from pforte.core.observability import logger
 from pforte.core.ports import MessageQueue
-from pforte.jobs.service import JobRepository
-from pforte.mail.messages import Mailer, OutgoingMail, job_mail
 from pforte.tenants.service import TenantRepository
+
+if TYPE_CHECKING:
+    # Only the mail worker renders mail: the customer's routes that read preferences load neither.
+    from pforte.jobs.service import JobRepository
+    from pforte.mail.messages import Mailer, OutgoingMail
 
 
 class Notification(StrEnum):
@@ -120,6 +123,8 @@ def send_job_mail(
 ) -> bool:
     """Send one queued job mail if the contact wants it and can receive it; a repeated message
     sends nothing. False if nothing was sent."""
+    from pforte.mail.messages import job_mail
+
     job = jobs.get(message.tenant_id, message.job_id)
     if job is None:
         return False  # deleted with its contact meanwhile

@@ -364,9 +364,13 @@ def delete_group(
                 "Contacts have this group; delete it with ?reassign_to=<group id> to give them another.",
             )
     else:
-        while members := groups.members(tenant.id, group.id, REASSIGN_BATCH):
-            for contact_id in members:
+        # Moved members leave the index; a contact whose own delete is under way stays in it
+        # until that delete ends (which removes its member items), so it is tried once only.
+        tried: set[str] = set()
+        while fresh := [i for i in groups.members(tenant.id, group.id, REASSIGN_BATCH) if i not in tried]:
+            for contact_id in fresh:
                 _reassign(groups, tenant.id, contact_id, group.id, target.id)
+            tried.update(fresh)
     try:
         groups.remove(frozen)
     except DefaultChanged:
