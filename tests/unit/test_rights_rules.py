@@ -3,15 +3,21 @@ change groups, deleting a group in use, and whether a job mail goes out."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 import pytest
+from aws_lambda_powertools.event_handler import Depends
 
+from infra.local.events import lambda_context
 from pforte.contacts.service import Contact
 from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode
-from pforte.core.identity import Actor, Role
+from pforte.core.identity import Actor, Customer, Role
+from pforte.http import auth
+from pforte.http.resolver import create_app
 from pforte.jobs.service import Job, JobState
 from pforte.rights import notifications, service
 from pforte.rights.catalogue import ALL_RIGHTS, Right
@@ -267,3 +273,55 @@ def test_a_job_mail_goes_only_when_wanted_and_only_once(
         assert mails[0].template == f"{kind}.en"  # the contact's language
         assert "Flyer" in mails[0].subject
         assert rights.groups.log == [(contact.id, f"{kind}.en")]
+
+
+def test_requires_right_gives_a_dependency_that_refuses_without_the_right() -> None:
+    customer = Customer(tenant_id="acme", contact_id=new_id())
+    needs_view = auth.requires_right(Right.JOBS_VIEW)
+    assert needs_view(customer, frozenset({Right.JOBS_VIEW})) == customer
+    with pytest.raises(DomainError) as refused:
+        needs_view(customer, frozenset({Right.PROFILE_EDIT}))
+    assert (refused.value.code, "jobs.view" in refused.value.message) == (ErrorCode.FORBIDDEN, True)
+    assert auth.profile_editor(customer, frozenset({Right.PROFILE_EDIT})) == customer
+    with pytest.raises(DomainError):
+        auth.profile_editor(customer, frozenset(ALL_RIGHTS) - {Right.PROFILE_EDIT})
+
+
+@pytest.mark.parametrize(("held", "status"), [(frozenset(), 403), (frozenset({Right.JOBS_VIEW}), 200)])
+def test_requires_right_guards_a_route(held: frozenset[Right], status: int) -> None:
+    app = create_app()
+
+    @app.get("/me/jobs")
+    def _jobs(customer: Annotated[Customer, Depends(auth.requires_right(Right.JOBS_VIEW))]) -> dict[str, str]:
+        return {"contact_id": customer.contact_id}
+
+    def given(customer: Customer) -> frozenset[Right]:
+        return held
+
+    app.dependency_overrides[auth.customer_rights] = given
+    claims = {
+        "token_use": "id",
+        "custom:tenant_id": "acme",
+        "custom:contact_id": "01JAAAAAAAAAAAAAAAAAAAAAAA",
+    }
+    event = {
+        "resource": "/me/jobs",
+        "path": "/me/jobs",
+        "httpMethod": "GET",
+        "headers": {},
+        "queryStringParameters": None,
+        "pathParameters": None,
+        "requestContext": {
+            "resourcePath": "/me/jobs",
+            "httpMethod": "GET",
+            "requestId": "r",
+            "stage": "test",
+            "authorizer": {"claims": claims},
+        },
+        "body": None,
+        "isBase64Encoded": False,
+    }
+    result: dict[str, Any] = app.resolve(event, lambda_context("test"))  # type: ignore[arg-type]
+    assert result["statusCode"] == status
+    if status == 403:
+        assert "jobs.view" in json.loads(result["body"])["error"]["message"]
