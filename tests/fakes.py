@@ -57,6 +57,18 @@ from pforte.links.service import (
     Usage,
 )
 from pforte.mail.messages import Mailer, OutgoingMail
+from pforte.rights.notifications import MailLog, MailRequests, NotificationPreferences, Preferences
+from pforte.rights.service import (
+    MAX_GROUPS,
+    Assignment,
+    ContactMissing,
+    DefaultChanged,
+    GroupChanged,
+    GroupGone,
+    GroupRepository,
+    LimitReached,
+    PermissionGroup,
+)
 from pforte.tenants.service import Tenant, TenantRepository
 
 
@@ -637,3 +649,109 @@ class InMemoryBankAccounts(BankAccountRepository):
         for account in removed:
             del stored[account.id]
         self.counters[(tenant_id, contact_id)] = self.counters.get((tenant_id, contact_id), 0) + count
+
+
+# --- permission groups and notification preferences (portal rights) ------------------------------
+
+
+class InMemoryGroups(GroupRepository, Preferences, MailLog, MailRequests):
+    """Groups, the contacts' groups (with the member index), preferences, the mail log and marks."""
+
+    def __init__(self, contacts: InMemoryContacts, tenants: InMemoryTenants) -> None:
+        self.contacts, self.tenants = contacts, tenants
+        self.groups: dict[tuple[str, str], PermissionGroup] = {}
+        self.assignments: dict[tuple[str, str], Assignment] = {}
+        self.prefs: dict[tuple[str, str], NotificationPreferences] = {}
+        self.log: list[tuple[str, str]] = []  # (contact id, template)
+        self.requests: dict[str, str] = {}
+
+    def get(self, tenant_id: str, group_id: str) -> PermissionGroup | None:
+        return self.groups.get((tenant_id, group_id))
+
+    def get_many(self, tenant_id: str, group_ids: Sequence[str]) -> list[PermissionGroup]:
+        return [group for i in group_ids if (group := self.get(tenant_id, i)) is not None]
+
+    def all(self, tenant_id: str) -> list[PermissionGroup]:
+        found = [group for (tenant, _), group in self.groups.items() if tenant == tenant_id]
+        return sorted(found, key=lambda group: group.id, reverse=True)
+
+    def add(self, group: PermissionGroup) -> None:
+        if sum(1 for g in self.all(group.tenant_id) if g.id != "default") >= MAX_GROUPS:
+            raise LimitReached
+        self.groups[(group.tenant_id, group.id)] = group
+
+    def _check(self, group: PermissionGroup, previous: PermissionGroup | None) -> None:
+        stored = self.get(group.tenant_id, group.id)
+        if (previous is None) != (stored is None) or (
+            stored is not None
+            and previous is not None
+            and (stored.version != previous.version or stored.deleting)
+        ):
+            raise GroupChanged
+
+    def save(self, group: PermissionGroup, previous: PermissionGroup | None, make_default: bool) -> None:
+        self._check(group, previous)
+        self.groups[(group.tenant_id, group.id)] = group
+        if make_default:
+            tenant = self.tenants.items[group.tenant_id]
+            self.tenants.save(tenant.model_copy(update={"default_permission_group_id": group.id}))
+
+    def mark_deleting(self, group: PermissionGroup, previous: PermissionGroup | None) -> None:
+        self._check(group, previous)
+        self.groups[(group.tenant_id, group.id)] = group.model_copy(update={"deleting": True})
+
+    def unmark(self, group: PermissionGroup) -> None:
+        self.groups[(group.tenant_id, group.id)] = group.model_copy(update={"deleting": False})
+
+    def remove(self, group: PermissionGroup) -> None:
+        if self.tenants.items[group.tenant_id].default_permission_group_id == group.id:
+            raise DefaultChanged
+        self.groups.pop((group.tenant_id, group.id), None)
+
+    def members(self, tenant_id: str, group_id: str, limit: int) -> list[str]:
+        found = [
+            a.contact_id for a in self.assignments.values() if a.tenant_id == tenant_id and group_id in a.ids
+        ]
+        return found[:limit]
+
+    def has_members(self, tenant_id: str, group_id: str) -> bool:
+        return bool(self.members(tenant_id, group_id, 1))
+
+    def assignment(self, tenant_id: str, contact_id: str) -> Assignment:
+        return self.assignments.get((tenant_id, contact_id), Assignment(tenant_id, contact_id, ()))
+
+    def assign(self, previous: Assignment, ids: Sequence[str]) -> Assignment:
+        tenant_id, contact_id = previous.tenant_id, previous.contact_id
+        if self.assignment(tenant_id, contact_id).version != previous.version:
+            raise GroupChanged
+        contact = self.contacts.get(tenant_id, contact_id)
+        if contact is None or contact.deleting:
+            raise ContactMissing
+        for group_id in ids:
+            group = self.get(tenant_id, group_id)
+            if (group is None and group_id != "default") or (group is not None and group.deleting):
+                raise GroupGone(group_id)
+        current = Assignment(tenant_id, contact_id, tuple(ids), previous.version + 1)
+        self.assignments[(tenant_id, contact_id)] = current
+        return current
+
+    def preferences(self, tenant_id: str, contact_id: str) -> NotificationPreferences:
+        return self.prefs.get((tenant_id, contact_id), NotificationPreferences())
+
+    def save_preferences(self, contact: Contact, preferences: NotificationPreferences) -> bool:
+        if self.contacts.get(contact.tenant_id, contact.id) is None:
+            return False
+        self.prefs[(contact.tenant_id, contact.id)] = preferences
+        return True
+
+    def record_mail(self, contact: Contact, mail: OutgoingMail, message_id: str) -> None:
+        self.log.append((contact.id, mail.template))
+
+    def claim_request(self, tenant_id: str, contact_id: str, request_id: str) -> bool:
+        if self.requests.get(request_id) == "done":
+            return False
+        self.requests[request_id] = "pending"
+        return True
+
+    def complete_request(self, tenant_id: str, contact_id: str, request_id: str) -> None:
+        self.requests[request_id] = "done"

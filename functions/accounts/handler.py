@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from accounts.addresses import router as addresses_router
 from accounts.bank_accounts import router as bank_accounts_router
 from accounts.consents import router as consents_router
+from accounts.groups import router as groups_router
 from accounts.summary import router as summary_router
 from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.core.observability import instrumented
@@ -22,6 +23,7 @@ app.include_router(summary_router)
 app.include_router(consents_router)
 app.include_router(addresses_router)
 app.include_router(bank_accounts_router)
+app.include_router(groups_router)
 
 
 @instrumented

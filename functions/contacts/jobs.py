@@ -11,22 +11,26 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pforte.core.errors import ErrorCode
 from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from pforte.http.auth import CurrentActor
+from pforte.http.deps.activation import MailQueue
 from pforte.http.deps.contacts import Contacts
 from pforte.http.deps.jobs import JobFileEntries, JobFileStorage, Jobs
 from pforte.http.resolver import created, errors
 from pforte.jobs import files as jobfiles
 from pforte.jobs import service
 from pforte.jobs.files import FileUpload, FileUploadRequest
-from pforte.jobs.service import JobCreate, JobOut, JobPage, JobPatch
+from pforte.jobs.service import JobCreate, JobOut, JobPage, JobPatch, JobState
+from pforte.rights.notifications import Notification, queue_job_mail
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
 
 @router.post("/contacts/<contact_id>/jobs", summary="Add a job for a contact", tags=["jobs"], status_code=201)
 def create_job(
-    actor: CurrentActor, jobs: Jobs, contacts: Contacts, contact_id: str, data: JobCreate
+    actor: CurrentActor, jobs: Jobs, contacts: Contacts, queue: MailQueue, contact_id: str, data: JobCreate
 ) -> Response[JobOut]:
     job = service.create_job(jobs, contacts, actor, contact_id, data)
+    # The jobs area knows nothing of mail: the customer's "job received" mail is queued here.
+    queue_job_mail(queue, Notification.JOB_RECEIVED, job.tenant_id, job.id)
     return created(JobOut.of(job), f"/jobs/{job.id}")
 
 
@@ -54,8 +58,12 @@ def get_job(actor: CurrentActor, jobs: Jobs, job_id: str) -> JobOut:
     tags=["jobs"],
     openapi_extensions=errors(ErrorCode.INVALID_TRANSITION),
 )
-def change_job(actor: CurrentActor, jobs: Jobs, job_id: str, patch: JobPatch) -> JobOut:
-    return JobOut.of(service.change_job_state(jobs, actor, job_id, patch.state))
+def change_job(actor: CurrentActor, jobs: Jobs, queue: MailQueue, job_id: str, patch: JobPatch) -> JobOut:
+    job, before = service.move_job(jobs, actor, job_id, patch.state)
+    if job.state is JobState.COMPLETED and before is not JobState.COMPLETED:
+        # The jobs area knows nothing of mail: the customer's "job completed" mail is queued here.
+        queue_job_mail(queue, Notification.JOB_COMPLETED, job.tenant_id, job.id)
+    return JobOut.of(job)
 
 
 @router.post(

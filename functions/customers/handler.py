@@ -13,11 +13,16 @@ from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (c
 from pforte.contacts.service import ContactOut
 from pforte.core.errors import ErrorCode
 from pforte.core.observability import MetricUnit, instrumented, metrics
-from pforte.http.auth import CurrentCustomer
+from pforte.http.auth import CurrentCustomer, CustomerRights, ProfileEditor
 from pforte.http.deps.contacts import Contacts
+from pforte.http.deps.rights import NotificationSettings
 from pforte.http.deps.terms import TermsOfUse, TermsStorage
 from pforte.http.events import prepare_event
 from pforte.http.resolver import create_app, errors
+from pforte.rights import notifications
+from pforte.rights.catalogue import Right
+from pforte.rights.notifications import NotificationPreferences
+from pforte.rights.service import Me
 from pforte.terms import service as terms
 from pforte.terms.service import TermsAccepted, TermsOut
 
@@ -33,9 +38,12 @@ _GONE = errors(ErrorCode.NOT_FOUND)
 @app.get(
     "/me", summary="The signed-in customer's own profile and status", tags=["me"], openapi_extensions=_GONE
 )
-def get_me(customer: CurrentCustomer, contacts: Contacts, repository: TermsOfUse) -> ContactOut:
+def get_me(
+    customer: CurrentCustomer, contacts: Contacts, repository: TermsOfUse, rights: CustomerRights
+) -> Me:
     contact = terms.signed_in_contact(contacts, customer)
-    return ContactOut.of(contact, terms.current_version(repository, customer.tenant_id))
+    profile = ContactOut.of(contact, terms.current_version(repository, customer.tenant_id))
+    return Me(**profile.model_dump(), rights=sorted(rights, key=list(Right).index))
 
 
 @app.get(
@@ -58,6 +66,34 @@ def accept_terms(customer: CurrentCustomer, contacts: Contacts, repository: Term
     accepted = terms.accept_terms(repository, contacts, customer)
     metrics.add_metric(name="TermsAccepted", unit=MetricUnit.Count, value=1)
     return accepted
+
+
+@app.get(
+    "/me/notifications",
+    summary="Which mails the signed-in customer wants",
+    tags=["me"],
+    openapi_extensions=_GONE,
+)
+def get_my_notifications(
+    customer: CurrentCustomer, contacts: Contacts, preferences: NotificationSettings
+) -> NotificationPreferences:
+    return notifications.get_preferences(preferences, terms.signed_in_contact(contacts, customer))
+
+
+@app.put(
+    "/me/notifications",
+    summary="Choose which mails to get (a preference left out is on); needs the right profile.edit",
+    tags=["me"],
+    openapi_extensions=_GONE,
+)
+def put_my_notifications(
+    customer: ProfileEditor,
+    contacts: Contacts,
+    preferences: NotificationSettings,
+    data: NotificationPreferences,
+) -> NotificationPreferences:
+    contact = terms.signed_in_contact(contacts, customer)
+    return notifications.put_preferences(preferences, contact, data)
 
 
 @instrumented

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pforte.links.service import LinkKeys, SubmissionPorts
     from pforte.links.store import DynamoLinkRepository
     from pforte.mail.messages import Mailer
+    from pforte.rights.store import DynamoGroupRepository
     from pforte.tenants.service import TenantRepository
     from pforte.terms.service import TermsRepository
 
@@ -171,6 +172,14 @@ def bank_account_repository() -> BankAccountRepository:
     return DynamoBankAccountRepository(clients.deferred(clients.dynamodb), _table())
 
 
+@cache
+def permission_groups() -> DynamoGroupRepository:
+    """Permission groups, the contacts' groups and notification preferences (pforte.rights)."""
+    from pforte.rights.store import DynamoGroupRepository
+
+    return DynamoGroupRepository(clients.deferred(clients.dynamodb), _table())
+
+
 # --- S3, Cognito, SES, SQS, Secrets Manager ------------------------------------------------
 
 
@@ -298,6 +307,7 @@ def submission_ports() -> SubmissionPorts:
         idempotency=PowertoolsIdempotency(
             clients.dynamodb(), _table(), getattr(BaseRouter, "lambda_context", None)
         ),
+        mail=mail_queue(),
     )
 
 

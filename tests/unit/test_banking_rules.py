@@ -45,7 +45,14 @@ def test_the_masked_iban_shows_country_check_digits_and_the_last_four(iban: str,
 
 
 @pytest.mark.parametrize(
-    "reference", ["A", "x" * 35, "Az09/-?:().,'+ x", "MANDAT 2027/0001", generated_reference("01J00000000000000000000000")]
+    "reference",
+    [
+        "A",
+        "x" * 35,
+        "Az09/-?:().,'+ x",
+        "MANDAT 2027/0001",
+        generated_reference("01J00000000000000000000000"),
+    ],
 )
 def test_a_sepa_mandate_reference(reference: str) -> None:
     assert mandate_reference_error(reference) is None

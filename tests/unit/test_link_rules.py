@@ -17,6 +17,7 @@ from pforte.links import service as links
 from pforte.links.service import GenericLinkSettings, Submission, SubmissionAccepted, SubmissionPorts
 from tests.fakes import (
     FakeKeys,
+    FakeQueue,
     FakeStorage,
     InMemoryAdmissions,
     InMemoryContacts,
@@ -39,6 +40,7 @@ class Portal:
     keys: FakeKeys = field(default_factory=FakeKeys)
     storage: FakeStorage = field(default_factory=FakeStorage)
     idempotency: InMemoryIdempotency = field(default_factory=InMemoryIdempotency)
+    mail: FakeQueue = field(default_factory=FakeQueue)
 
     @property
     def contacts(self) -> InMemoryContacts:
@@ -64,6 +66,7 @@ class Portal:
             admissions=self.admissions,
             storage=self.storage,
             idempotency=self.idempotency,
+            mail=self.mail,
         )
 
     def configure(self, **limits: Any) -> None:

@@ -33,7 +33,7 @@ CLIENTS: dict[str, tuple[str, ...]] = {
     "contacts.handler": ("dynamodb", "cognito", "sesv2", "sqs", "s3"),
     "exports.handler": ("dynamodb", "sqs", "s3"),
     "public.handler": ("dynamodb", "cognito", "sesv2"),
-    "links.handler": ("dynamodb", "secrets", "sesv2", "s3"),
+    "links.handler": ("dynamodb", "secrets", "sesv2", "s3", "sqs"),
     "tenants.handler": ("dynamodb", "s3"),
     "customers.handler": ("dynamodb", "s3", "sqs"),
 }

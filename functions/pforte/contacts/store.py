@@ -226,6 +226,8 @@ class DynamoContactRepository(DynamoTable):
             return [keys.consent_token_key(contact.tenant_id, item["pending_digest"])]
         if item.get("entity") == "bank_account":
             return [keys.mandate_guard_key(contact.tenant_id, item["mandate_key"])]
+        if item.get("entity") == "permission_groups":  # the member index of each of its groups
+            return [keys.group_member_key(contact.tenant_id, group, contact.id) for group in item["ids"]]
         return []
 
     def remove(

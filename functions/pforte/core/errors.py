@@ -44,6 +44,9 @@ class ErrorCode(StrEnum):
     INVALID_IBAN = "invalid_iban"
     INVALID_BIC = "invalid_bic"
     MANDATE_REFERENCE_TAKEN = "mandate_reference_taken"
+    # permission groups
+    GROUP_IN_USE = "group_in_use"
+    DEFAULT_GROUP = "default_group"
 
 
 STATUS_OF: dict[ErrorCode, HTTPStatus] = {
@@ -76,6 +79,8 @@ STATUS_OF: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.INVALID_IBAN: HTTPStatus.UNPROCESSABLE_ENTITY,
     ErrorCode.INVALID_BIC: HTTPStatus.UNPROCESSABLE_ENTITY,
     ErrorCode.MANDATE_REFERENCE_TAKEN: HTTPStatus.CONFLICT,
+    ErrorCode.GROUP_IN_USE: HTTPStatus.CONFLICT,
+    ErrorCode.DEFAULT_GROUP: HTTPStatus.CONFLICT,
 }
 
 

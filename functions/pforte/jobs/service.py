@@ -246,9 +246,14 @@ def list_jobs(
 
 
 def change_job_state(jobs: JobRepository, actor: Actor, job_id: str, wanted: JobState) -> Job:
+    return move_job(jobs, actor, job_id, wanted)[0]
+
+
+def move_job(jobs: JobRepository, actor: Actor, job_id: str, wanted: JobState) -> tuple[Job, JobState]:
+    """The job in state `wanted`, and the state it had before (the same if it was in it already)."""
     job = get_job(jobs, actor, job_id)
     if wanted == job.state:
-        return job
+        return job, job.state
     if wanted not in TRANSITIONS[job.state]:
         raise invalid_transition(job.state, wanted)
     changed = job.model_copy(update={"state": wanted, "updated_at": utcnow()})
@@ -260,4 +265,4 @@ def change_job_state(jobs: JobRepository, actor: Actor, job_id: str, wanted: Job
         raise invalid_transition(current.state, wanted) from None
     except ContactGone:
         raise not_found("Job") from None
-    return changed
+    return changed, job.state

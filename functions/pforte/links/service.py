@@ -43,6 +43,7 @@ from pforte.core.errors import DomainError, ErrorCode, FieldError
 from pforte.core.fields import EmailAddress, Language, Name, Timestamp, email_key, within_reach
 from pforte.core.identity import Actor, TenantToken, is_tenant_id, require_admin
 from pforte.core.model import Model
+from pforte.core.ports import MessageQueue
 from pforte.core.retry import Retry, with_retries
 from pforte.jobs.files import (
     MAX_FILE_BYTES,
@@ -59,6 +60,7 @@ from pforte.jobs.files import (
 )
 from pforte.jobs.service import FileKind, Job, JobState
 from pforte.mail.messages import Mailer, generic_link_mail
+from pforte.rights.notifications import Notification, queue_job_mail
 from pforte.tenants.service import DEFAULT_TIME_ZONE, Tenant, TenantRepository, get_tenant
 
 Result = TypeVar("Result", bound=BaseModel)
@@ -390,6 +392,7 @@ class SubmissionPorts:
     admissions: Admissions
     storage: FileStorage
     idempotency: Idempotency
+    mail: MessageQueue  # the contact's "job received" mail
 
 
 def open_link(links: LinkRepository, keys: LinkKeys, raw_token: str, now: datetime) -> GenericLink:
@@ -475,7 +478,10 @@ def _admit(ports: SubmissionPorts, link: GenericLink, submission: Submission) ->
             ],
         )
 
-    return with_retries(attempt, exhausted=lambda: RuntimeError("The contact kept changing; try again."))
+    accepted = with_retries(attempt, exhausted=lambda: RuntimeError("The contact kept changing; try again."))
+    # Inside the idempotent part: a retried submission mails nothing twice.
+    queue_job_mail(ports.mail, Notification.JOB_RECEIVED, link.tenant_id, accepted.job_id)
+    return accepted
 
 
 # --- staff services -------------------------------------------------------------------------------

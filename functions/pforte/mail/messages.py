@@ -36,6 +36,8 @@ ACTIVATION = "activation"
 REGISTRATION = "registration"
 GENERIC_LINK = "generic_link"
 CONSENT_CONFIRMATION = "consent_confirmation"
+JOB_RECEIVED = "job_received"
+JOB_COMPLETED = "job_completed"
 
 # Times in mails, in the tenant's time zone (named after them).
 _EXPIRY_FORMAT = {Language.DE: "%d.%m.%Y, %H:%M Uhr", Language.EN: "%d %b %Y, %H:%M"}
@@ -110,3 +112,10 @@ def consent_confirmation_mail(
     return _render(
         CONSENT_CONFIRMATION, tenant, contact, {"link": link, "expires": expires, "wording": wording}
     )
+
+
+def job_mail(tenant: Tenant, contact: Contact, template: str, title: str, link: str) -> OutgoingMail:
+    """A job of the contact was received or completed (`JOB_RECEIVED`, `JOB_COMPLETED`)."""
+    if template not in (JOB_RECEIVED, JOB_COMPLETED):
+        raise ValueError(f"no job mail {template!r}")
+    return _render(template, tenant, contact, {"title": title, "link": link})

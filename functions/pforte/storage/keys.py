@@ -190,3 +190,43 @@ def mandate_guard_key(tenant_id: str, mandate_key: str) -> dict[str, str]:
     """Claims a SEPA mandate reference for one bank account of the tenant (`mandate_key`: the
     reference as compared, see banking.service.mandate_key)."""
     return {PK: f"TENANT#{tenant_id}#MANDATE#{mandate_key}", SK: "GUARD"}
+
+
+# --- permission groups and notification preferences (portal rights) ------------------------------
+
+
+def permission_groups_pk(tenant_id: str) -> str:
+    """The tenant's permission groups (one item each) and their count."""
+    return f"TENANT#{tenant_id}#PERMISSION_GROUPS"
+
+
+def permission_group_key(tenant_id: str, group_id: str) -> dict[str, str]:
+    return {PK: permission_groups_pk(tenant_id), SK: f"GROUP#{group_id}"}
+
+
+def permission_group_prefix() -> str:
+    return "GROUP#"
+
+
+def permission_group_count_key(tenant_id: str) -> dict[str, str]:
+    """How many groups the tenant made (bounded), moved in the transaction of each create/delete."""
+    return {PK: permission_groups_pk(tenant_id), SK: "COUNT"}
+
+
+def contact_groups_key(tenant_id: str, contact_id: str) -> dict[str, str]:
+    """The groups a contact was given (absent: the tenant's default group)."""
+    return {PK: contact_partition(tenant_id, contact_id), SK: "PERMISSION_GROUPS"}
+
+
+def group_members_pk(tenant_id: str, group_id: str) -> str:
+    """Who was given a group: found when the group is deleted (in use? reassign to whom?)."""
+    return f"TENANT#{tenant_id}#GROUP#{group_id}#MEMBERS"
+
+
+def group_member_key(tenant_id: str, group_id: str, contact_id: str) -> dict[str, str]:
+    return {PK: group_members_pk(tenant_id, group_id), SK: contact_sk(contact_id)}
+
+
+def notification_preferences_key(tenant_id: str, contact_id: str) -> dict[str, str]:
+    """Which mails the contact wants (absent: all of them)."""
+    return {PK: contact_partition(tenant_id, contact_id), SK: "NOTIFICATIONS"}

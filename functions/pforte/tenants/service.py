@@ -27,6 +27,7 @@ from pforte.core.model import Model
 DEFAULT_TIME_ZONE = "Europe/Berlin"
 DEFAULT_ACTIVATION_LINK_DAYS = 7
 MAX_ACTIVATION_LINK_DAYS = 30
+DEFAULT_PERMISSION_GROUP_ID = "default"
 
 
 def _time_zone(value: str) -> str:
@@ -158,6 +159,9 @@ class Tenant(Model):
     time_zone: str = DEFAULT_TIME_ZONE
     activation_link_days: int = DEFAULT_ACTIVATION_LINK_DAYS
     consent_channels: list[ConsentChannel] = Field(default_factory=_default_channels)
+    # The permission group of new contacts (pforte.rights; "default" is the built-in group with
+    # all rights that every tenant has). Changed through PATCH /permission-groups/{id}.
+    default_permission_group_id: str = DEFAULT_PERMISSION_GROUP_ID
     created_at: datetime
     updated_at: datetime
 
@@ -175,6 +179,7 @@ class TenantOut(Model):
     time_zone: str
     activation_link_days: int
     consent_channels: list[ConsentChannel]
+    default_permission_group_id: str
     created_at: Timestamp
     updated_at: Timestamp
 
