@@ -21,7 +21,7 @@ from pforte.activation.service import (
     FailedAttempts,
     IssuedLink,
 )
-from pforte.contacts.deletion import CustomerExports
+from pforte.contacts.deletion import ContactFiles, CustomerExports
 from pforte.contacts.imports import ImportStore
 from pforte.contacts.lifecycle import LoginIdentities, WeakPassword
 from pforte.contacts.service import (
@@ -191,6 +191,14 @@ class FakeJobFiles(JobFiles):
 
     def delete_all(self, tenant_id: str, job_ids: Sequence[str]) -> None:
         self.deleted.extend(job_ids)
+
+
+class FakeContactFiles(ContactFiles):
+    def __init__(self) -> None:
+        self.deleted: list[tuple[str, str]] = []  # (tenant, contact) whose own files went
+
+    def delete_of_contact(self, tenant_id: str, contact_id: str) -> None:
+        self.deleted.append((tenant_id, contact_id))
 
 
 class FakeCustomerExports(CustomerExports):

@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from accounts.activities import router as activities_router
 from accounts.summary import router as summary_router
 from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.core.observability import instrumented
@@ -16,6 +17,7 @@ from pforte.http.resolver import create_app
 
 app = create_app()
 app.include_router(summary_router)
+app.include_router(activities_router)
 
 
 @instrumented
