@@ -378,3 +378,30 @@ def test_deleting_the_contact_removes_its_activities_and_their_files(
     # AND another contact's files stay
     assert activity(api, kept, other["id"])["attachment"]["status"] == "stored"
     assert len(objects_of(aws, kept)) == 1
+
+
+def test_attachments_a_failed_clean_up_left_are_removed_by_the_queue(
+    api: Api, queues: QueueRunner, aws: LocalResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pforte.aws.files import S3JobFiles
+
+    anna = contact(api)
+    with_file(api, anna, "scan.pdf", samples.pdf())
+    queues.drain()
+    calls = {"n": 0}
+    original = S3JobFiles.delete_of_contact
+
+    def flaky(self: S3JobFiles, tenant_id: str, contact_id: str) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("S3 is unavailable")
+        original(self, tenant_id, contact_id)
+
+    monkeypatch.setattr(S3JobFiles, "delete_of_contact", flaky)
+    assert api.delete(f"/contacts/{anna}").status == 204
+    assert len(objects_of(aws, anna)) == 1  # S3 failed: the file is still there
+
+    queues.drain()
+
+    assert objects_of(aws, anna) == []
+    assert calls["n"] == 2
