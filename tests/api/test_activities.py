@@ -58,6 +58,15 @@ def objects_of(aws: LocalResources, contact_id: str) -> list[str]:
     return [item["Key"] for item in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]]
 
 
+def partition_of(aws: LocalResources, contact_id: str) -> list[dict[str, Any]]:
+    found = boto3.client("dynamodb", region_name="eu-central-1").query(
+        TableName=aws.physical["Table"],
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"TENANT#acme#CONTACT#{contact_id}"}},
+    )
+    return list(found["Items"])
+
+
 def summary_count(api: Api, contact_id: str) -> int:
     return int(api.get(f"/contacts/{contact_id}/summary").body["activities"])
 
@@ -369,12 +378,14 @@ def test_deleting_the_contact_removes_its_activities_and_their_files(
     other = with_file(api, kept, "scan.pdf", samples.pdf())
     queues.drain()
     assert len(objects_of(aws, anna)) == 3
+    assert len([item for item in partition_of(aws, anna) if item["SK"]["S"].startswith("ACTIVITY#")]) == 3
 
     assert api.delete(f"/contacts/{anna}").status == 204
     queues.drain()
 
     assert objects_of(aws, anna) == []
     assert api.get(f"/contacts/{anna}/activities").status == 404
+    assert partition_of(aws, anna) == []  # its activities and its counters went with it
     # AND another contact's files stay
     assert activity(api, kept, other["id"])["attachment"]["status"] == "stored"
     assert len(objects_of(aws, kept)) == 1

@@ -139,23 +139,24 @@ def parse_attachment_key(key: str) -> tuple[str, str, str] | None:
 
 
 # --- cursors: a page of all kinds continues among the hints or among the notes ------------------
+# The core cursor (of an id) with the kind of the last item before it: `h…` or `n…`.
 
-_CURSOR_KINDS = {"h": ActivityKind.HINT, "n": ActivityKind.NOTE}
+_CURSOR_KINDS = {kind.value[0]: kind for kind in ActivityKind}
 
 
 def encode_position(after: Activity | None) -> str | None:
-    cursor = encode_cursor(after.id if after else None)
-    return None if cursor is None or after is None else after.kind.value[0] + cursor
+    if after is None:
+        return None
+    return f"{after.kind.value[0]}{encode_cursor(after.id)}"
 
 
 def decode_position(cursor: str | None) -> tuple[ActivityKind, str] | None:
+    """The kind and id a page continues after; a cursor that is not one of ours is a 422."""
     if not cursor:
         return None
     kind = _CURSOR_KINDS.get(cursor[0])
-    if kind is None:
-        raise validation_error("cursor", "This cursor is not valid.")
-    after = decode_cursor(cursor[1:])
-    if after is None:
+    after = decode_cursor(cursor[1:]) if kind is not None else None
+    if kind is None or after is None:
         raise validation_error("cursor", "This cursor is not valid.")
     return kind, after
 
