@@ -67,6 +67,13 @@ def tiff() -> bytes:
     return b"II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0) + b"\x80"
 
 
+def _entry(name: str, compress_type: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
+    """A zip entry with a fixed time: a sample is the same bytes each time it is made."""
+    entry = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+    entry.compress_type = compress_type
+    return entry
+
+
 _OOXML = {
     "docx": (
         "word/document.xml",
@@ -86,7 +93,7 @@ def ooxml(kind: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
-            "[Content_Types].xml",
+            _entry("[Content_Types].xml"),
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -94,13 +101,13 @@ def ooxml(kind: str) -> bytes:
             f'<Override PartName="/{part}" ContentType="{content_type}"/></Types>',
         )
         archive.writestr(
-            "_rels/.rels",
+            _entry("_rels/.rels"),
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
             f'relationships/officeDocument" Target="{part}"/></Relationships>',
         )
-        archive.writestr(part, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><root/>')
+        archive.writestr(_entry(part), '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><root/>')
     return buffer.getvalue()
 
 
@@ -115,15 +122,17 @@ def odf(kind: str) -> bytes:
     """An odt, ods or odp: the uncompressed `mimetype` entry first, as the standard requires."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), _ODF[kind], compress_type=zipfile.ZIP_STORED)
+        archive.writestr(_entry("mimetype", zipfile.ZIP_STORED), _ODF[kind])
         archive.writestr(
-            "META-INF/manifest.xml",
+            _entry("META-INF/manifest.xml"),
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
             f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{_ODF[kind]}"/>'
             "</manifest:manifest>",
         )
-        archive.writestr("content.xml", '<?xml version="1.0" encoding="UTF-8"?><office:document-content/>')
+        archive.writestr(
+            _entry("content.xml"), '<?xml version="1.0" encoding="UTF-8"?><office:document-content/>'
+        )
     return buffer.getvalue()
 
 
@@ -215,6 +224,6 @@ def html() -> bytes:
 def plain_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("readme.txt", "not an office document")
-        archive.writestr("tool.exe", exe())
+        archive.writestr(_entry("readme.txt"), "not an office document")
+        archive.writestr(_entry("tool.exe"), exe())
     return buffer.getvalue()

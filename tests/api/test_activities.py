@@ -270,14 +270,15 @@ def test_each_allowed_type_is_stored_as_its_content_says(
 ) -> None:
     make, content_type = samples.ALLOWED[extension]
     anna = contact(api)
+    data = make()
     # The name says nothing: every file is called .bin.
-    created = with_file(api, anna, "file.bin", make())
+    created = with_file(api, anna, "file.bin", data)
     queues.drain()
     stored = activity(api, anna, created["id"])["attachment"]
     assert (stored["status"], stored["content_type"]) == ("stored", content_type), stored["problem"]
     download = requests.get(stored["download_url"], timeout=10)
     assert download.headers["Content-Type"] == content_type
-    assert download.content == make()
+    assert download.content == data
 
 
 DISGUISED: dict[str, tuple[str, Callable[[], bytes]]] = {
