@@ -32,7 +32,7 @@ def note(
 
 def post_form(created: dict[str, Any], data: bytes, filename: str = "upload.bin") -> None:
     """What a browser does with the form: a multipart/form-data POST straight to S3."""
-    form = created["upload"]["upload"]
+    form = created["upload"]
     response = requests.post(form["url"], data=form["fields"], files={"file": (filename, data)}, timeout=10)
     assert response.status_code in (200, 204), response.text
 
@@ -220,7 +220,9 @@ def test_an_announced_file_above_800_kb_is_refused(api: Api) -> None:
     assert summary_count(api, anna) == 0
     largest = {"filename": "scan.pdf", "size": MAX_ATTACHMENT_BYTES}
     created = note(api, anna, attachment=largest)
-    assert created["upload"]["max_bytes"] == MAX_ATTACHMENT_BYTES
+    assert created["attachment"]["size"] == MAX_ATTACHMENT_BYTES
+    assert created["upload"]["url"]
+    assert created["upload_expires_at"].endswith("Z")
 
 
 def test_deleting_twice_counts_once(api: Api) -> None:
@@ -243,7 +245,7 @@ def test_a_pdf_is_stored_with_a_download_link_of_the_detected_type(
     created = with_file(api, anna, "Angebot März.pdf", data)
     assert created["attachment"]["status"] == "pending"
     assert created["attachment"]["download_url"] is None
-    fields = created["upload"]["upload"]["fields"]
+    fields = created["upload"]["fields"]
     assert fields["key"] == f"tenants/acme/contacts/{anna}/attachments/{created['id']}"
 
     queues.drain()

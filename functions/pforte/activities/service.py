@@ -107,16 +107,13 @@ class ActivityOut(Model):
     attachment: AttachmentOut | None
 
 
-class AttachmentUpload(Model):
-    """Where and how to upload the announced file (a multipart/form-data POST to `upload.url`)."""
-
-    max_bytes: int
-    upload: UploadForm
-    expires_at: Timestamp
-
-
 class CreatedActivity(ActivityOut):
-    upload: AttachmentUpload | None = Field(description="Present when an attachment was announced")
+    """The new activity; with an announced attachment, where and how to upload it (a
+    multipart/form-data POST of `upload.fields` and then the file to `upload.url`, at most
+    `attachment.size` bytes)."""
+
+    upload: UploadForm | None = Field(description="Present when an attachment was announced")
+    upload_expires_at: Timestamp | None = Field(description="When the upload form stops working")
 
 
 class ActivityPage(Model):
@@ -278,7 +275,7 @@ def create_activity(
         activities.add(activity)
     except ActivityTargetGone:
         raise not_found("Contact") from None
-    upload = None
+    upload = expires = None
     if attachment is not None:
         form = files.presigned_post(
             attachment_key(activity.tenant_id, activity.contact_id, activity.id),
@@ -286,12 +283,9 @@ def create_activity(
             UPLOAD_CONTENT_TYPE,
             {"upload-id": attachment.upload_id},
         )
-        upload = AttachmentUpload(
-            max_bytes=attachment.size,
-            upload=UploadForm(url=form["url"], fields=form["fields"]),
-            expires_at=now + timedelta(seconds=UPLOAD_LINK_SECONDS),
-        )
-    return CreatedActivity(**_out(files, activity).model_dump(), upload=upload)
+        upload = UploadForm(url=form["url"], fields=form["fields"])
+        expires = now + timedelta(seconds=UPLOAD_LINK_SECONDS)
+    return CreatedActivity(**_out(files, activity).model_dump(), upload=upload, upload_expires_at=expires)
 
 
 def get_activity(
