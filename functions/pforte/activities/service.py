@@ -202,19 +202,13 @@ class AttachmentFiles(FileStorage, Protocol):
 # --- services -------------------------------------------------------------------------------------
 
 
-def _out(files: AttachmentFiles, activity: Activity) -> ActivityOut:
+def _attachment_out(files: AttachmentFiles, activity: Activity) -> AttachmentOut | None:
     attachment = activity.attachment
     if attachment is None:
-        return ActivityOut(
-            id=activity.id,
-            kind=activity.kind,
-            text=activity.text,
-            author_id=activity.author_id,
-            created_at=activity.created_at,
-            attachment=None,
-        )
+        return None
     url = expires = None
     if attachment.status is FileStatus.STORED:
+        # Saved under the uploader's name, with the type its bytes were found to be.
         url = files.download_url(
             attachment_key(activity.tenant_id, activity.contact_id, activity.id),
             attachment.version_id,
@@ -223,21 +217,25 @@ def _out(files: AttachmentFiles, activity: Activity) -> ActivityOut:
             attachment.content_type,
         )
         expires = utcnow() + timedelta(seconds=DOWNLOAD_SECONDS)
+    return AttachmentOut(
+        filename=attachment.filename,
+        size=attachment.size,
+        status=attachment.status,
+        content_type=attachment.content_type,
+        problem=attachment.problem,
+        download_url=url,
+        expires_at=expires,
+    )
+
+
+def _out(files: AttachmentFiles, activity: Activity) -> ActivityOut:
     return ActivityOut(
         id=activity.id,
         kind=activity.kind,
         text=activity.text,
         author_id=activity.author_id,
         created_at=activity.created_at,
-        attachment=AttachmentOut(
-            filename=attachment.filename,
-            size=attachment.size,
-            status=attachment.status,
-            content_type=attachment.content_type,
-            problem=attachment.problem,
-            download_url=url,
-            expires_at=expires,
-        ),
+        attachment=_attachment_out(files, activity),
     )
 
 
