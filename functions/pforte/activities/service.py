@@ -373,7 +373,11 @@ def receive_attachment(
         or found.upload_id != attachment.upload_id
         or attachment.status is not FileStatus.PENDING
     ):
-        if attachment is not None and attachment.version_id == found.version_id:
+        if (
+            attachment is not None
+            and attachment.status is FileStatus.STORED
+            and attachment.version_id == found.version_id
+        ):
             return "ignored"  # the stored file, notified again
         files.remove(key, found.version_id)  # not admitted, or its admission was used already
         return "removed"
