@@ -21,9 +21,17 @@ from pforte.activation.service import (
     FailedAttempts,
     IssuedLink,
 )
+from pforte.activities.service import (
+    Activity,
+    ActivityKind,
+    ActivityRepository,
+    ActivityTargetGone,
+    Attachment,
+    AttachmentFiles,
+)
 from pforte.addresses.service import Address, Addresses, AddressRepository
 from pforte.banking.service import BankAccount, BankAccountRepository, BankAccounts, MandateTaken, mandate_key
-from pforte.contacts.deletion import CustomerExports
+from pforte.contacts.deletion import ContactFiles, CustomerExports
 from pforte.contacts.imports import ImportStore
 from pforte.contacts.lifecycle import LoginIdentities, WeakPassword
 from pforte.contacts.service import (
@@ -42,7 +50,7 @@ from pforte.core.pagination import Page
 from pforte.core.ports import MessageQueue
 from pforte.core.retry import Retry
 from pforte.jobs.files import FileStorage, StoredObject
-from pforte.jobs.service import ContactGone, Job, JobChanged, JobFiles, JobRepository, JobState
+from pforte.jobs.service import ContactGone, FileStatus, Job, JobChanged, JobFiles, JobRepository, JobState
 from pforte.links.service import (
     Admission,
     Admissions,
@@ -207,6 +215,14 @@ class FakeJobFiles(JobFiles):
 
     def delete_all(self, tenant_id: str, job_ids: Sequence[str]) -> None:
         self.deleted.extend(job_ids)
+
+
+class FakeContactFiles(ContactFiles):
+    def __init__(self) -> None:
+        self.deleted: list[tuple[str, str]] = []  # (tenant, contact) whose own files went
+
+    def delete_of_contact(self, tenant_id: str, contact_id: str) -> None:
+        self.deleted.append((tenant_id, contact_id))
 
 
 class FakeCustomerExports(CustomerExports):
@@ -755,3 +771,85 @@ class InMemoryGroups(GroupRepository, Preferences, MailLog, MailRequests):
 
     def complete_request(self, tenant_id: str, contact_id: str, request_id: str) -> None:
         self.requests[request_id] = "done"
+
+
+# --- activities and their attachments -------------------------------------------------------------
+
+
+class InMemoryActivities(ActivityRepository):
+    """Activities by id (a rule's test needs no order)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Activity] = {}
+
+    def add(self, activity: Activity) -> None:
+        if activity.id in self.items:
+            raise ActivityTargetGone
+        self.items[activity.id] = activity
+
+    def get(self, tenant_id: str, contact_id: str, activity_id: str) -> Activity | None:
+        found = self.items.get(activity_id)
+        return found if found and (found.tenant_id, found.contact_id) == (tenant_id, contact_id) else None
+
+    def page(
+        self,
+        tenant_id: str,
+        contact_id: str,
+        kind: ActivityKind | None,
+        after: tuple[ActivityKind, str] | None,
+        limit: int,
+    ) -> Page[Activity]:
+        return Page(list(self.items.values())[:limit], after=None)
+
+    def remove(self, activity: Activity) -> bool:
+        return self.items.pop(activity.id, None) is not None
+
+    def settle(self, activity: Activity, attachment: Attachment) -> bool:
+        current = self.items.get(activity.id)
+        if (
+            current is None
+            or current.attachment is None
+            or current.attachment.status is not FileStatus.PENDING
+        ):
+            return False
+        self.items[activity.id] = current.model_copy(update={"attachment": attachment})
+        return True
+
+
+@dataclasses.dataclass
+class StoredFile:
+    data: bytes
+    upload_id: str | None
+    version_id: str
+
+
+class InMemoryAttachmentFiles(AttachmentFiles):
+    """Objects by key, one version each."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, StoredFile] = {}
+        self.removed: list[tuple[str, str | None]] = []
+
+    def presigned_post(
+        self, key: str, max_bytes: int, content_type: str, metadata: dict[str, str]
+    ) -> dict[str, Any]:
+        return {"url": "https://uploads.example.com/", "fields": {"key": key}}
+
+    def head(self, key: str, version_id: str | None, etag: str | None = None) -> StoredObject | None:
+        found = self.objects.get(key)
+        return StoredObject(len(found.data), found.upload_id, found.version_id) if found else None
+
+    def read_range(self, key: str, version_id: str | None, start: int, end: int) -> bytes:
+        return self.objects[key].data[start : end + 1]
+
+    def remove(self, key: str, version_id: str | None) -> None:
+        self.removed.append((key, version_id))
+        self.objects.pop(key, None)
+
+    def download_url(
+        self, key: str, version_id: str | None, filename: str, seconds: int, content_type: str | None = None
+    ) -> str:
+        return f"https://downloads.example.com/{key}"
+
+    def remove_all(self, key: str) -> None:
+        self.objects.pop(key, None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from accounts.activities import router as activities_router
 from accounts.addresses import router as addresses_router
 from accounts.bank_accounts import router as bank_accounts_router
 from accounts.consents import router as consents_router
@@ -24,6 +25,7 @@ app.include_router(consents_router)
 app.include_router(addresses_router)
 app.include_router(bank_accounts_router)
 app.include_router(groups_router)
+app.include_router(activities_router)
 
 
 @instrumented

@@ -15,6 +15,7 @@ from pforte.core.settings import get_settings
 
 if TYPE_CHECKING:
     from pforte.activation.service import ActivationRepository, FailedAttempts
+    from pforte.activities.service import ActivityRepository
     from pforte.addresses.service import AddressRepository
     from pforte.aws.exports import S3ExportObjects
     from pforte.aws.files import S3JobFiles
@@ -180,6 +181,13 @@ def permission_groups() -> DynamoGroupRepository:
     return DynamoGroupRepository(clients.deferred(clients.dynamodb), _table())
 
 
+@cache
+def activity_repository() -> ActivityRepository:
+    from pforte.activities.store import DynamoActivityRepository
+
+    return DynamoActivityRepository(clients.deferred(clients.dynamodb), _table())
+
+
 # --- S3, Cognito, SES, SQS, Secrets Manager ------------------------------------------------
 
 
@@ -264,6 +272,7 @@ def deletion() -> Deletion:
         files=job_files(),
         exports=export_objects(),
         queue=cleanup_queue(),
+        contact_files=job_files(),
     )
 
 
@@ -271,7 +280,9 @@ def deletion() -> Deletion:
 def cleanup() -> Cleanup:
     from pforte.contacts.deletion import Cleanup
 
-    return Cleanup(logins=login_identities(), files=job_files(), exports=export_objects())
+    return Cleanup(
+        logins=login_identities(), files=job_files(), exports=export_objects(), contact_files=job_files()
+    )
 
 
 @cache

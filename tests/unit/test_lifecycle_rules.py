@@ -14,7 +14,7 @@ from pforte.contacts.status import TRANSITIONS
 from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.identity import Actor, Role
 from pforte.jobs.service import Job, JobCreate, JobState, create_job
-from tests.fakes import FakeCustomerExports, FakeJobFiles, FakeQueue, InMemoryJobs
+from tests.fakes import FakeContactFiles, FakeCustomerExports, FakeJobFiles, FakeQueue, InMemoryJobs
 from tests.unit.world import ACME, GOOD_PASSWORD, World
 
 STAFF_ACTIONS = (Action.ACTIVATE, Action.DEACTIVATE, Action.DELETE_IDENTITIES)
@@ -165,7 +165,7 @@ def test_a_contact_of_another_tenant_is_not_found() -> None:
 
 def deletion(world: World) -> tuple[Deletion, FakeJobFiles, FakeCustomerExports]:
     files, exports = FakeJobFiles(), FakeCustomerExports()
-    ports = Deletion(world.contacts, world.logins, files, exports, FakeQueue())
+    ports = Deletion(world.contacts, world.logins, files, exports, FakeQueue(), FakeContactFiles())
     return ports, files, exports
 
 
@@ -192,6 +192,8 @@ def test_deleting_a_contact_takes_its_login_jobs_files_and_backups() -> None:
     assert mia.id not in world.logins.identities
     assert files.deleted == [job.id]
     assert exports.deleted == [("acme", mia.id)]
+    assert isinstance(ports.contact_files, FakeContactFiles)
+    assert ports.contact_files.deleted == [("acme", mia.id)]  # its attachments
     # AND its address is free again
     assert world.contact("mia@example.com").id != mia.id
 

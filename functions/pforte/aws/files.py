@@ -1,5 +1,5 @@
-"""Job files in S3: signed uploads, what arrived (size, metadata, bytes), reading them as a stream
-for backups, and removing them."""
+"""Files in the job-files bucket (job files, terms, a contact's attachments): signed uploads, what
+arrived (size, metadata, bytes), reading them as a stream for backups, and removing them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from pforte.aws.uploads import S3Uploads
+from pforte.contacts.deletion import contact_files_prefix
 from pforte.jobs.files import FileMissing, StoredObject
 from pforte.jobs.service import files_prefix
 
@@ -86,11 +87,30 @@ class S3JobFiles:
         finally:
             body.close()
 
-    def download_url(self, key: str, version_id: str | None, filename: str, seconds: int) -> str:
-        return presigned_download(self._client, self._bucket, key, filename, seconds, version_id)
+    def download_url(
+        self, key: str, version_id: str | None, filename: str, seconds: int, content_type: str | None = None
+    ) -> str:
+        return presigned_download(
+            self._client, self._bucket, key, filename, seconds, version_id, content_type
+        )
 
     def remove(self, key: str, version_id: str | None) -> None:
         self._client.delete_object(Bucket=self._bucket, Key=key, **_version(version_id))
+
+    def remove_all(self, key: str) -> None:
+        """Every version of the object `key` (keys that merely start with it are left alone)."""
+        listed = self._client.list_object_versions(Bucket=self._bucket, Prefix=key)
+        found: list[ObjectIdentifierTypeDef] = [
+            {"Key": item["Key"], "VersionId": item["VersionId"]}
+            for item in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]
+            if item["Key"] == key
+        ]
+        if found:
+            self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": found, "Quiet": True})
+
+    def delete_of_contact(self, tenant_id: str, contact_id: str) -> None:
+        """Every version of every file below the contact's own prefix (its attachments, ...)."""
+        delete_prefix(self._client, self._bucket, contact_files_prefix(tenant_id, contact_id))
 
     def delete_all(self, tenant_id: str, job_ids: Sequence[str]) -> None:
         """Every version of every file of these jobs: a deleted customer's files do not linger as
@@ -114,9 +134,16 @@ def delete_prefix(client: S3Client, bucket: str, prefix: str) -> None:
 
 
 def presigned_download(
-    client: S3Client, bucket: str, key: str, filename: str, seconds: int, version_id: str | None = None
+    client: S3Client,
+    bucket: str,
+    key: str,
+    filename: str,
+    seconds: int,
+    version_id: str | None = None,
+    content_type: str | None = None,
 ) -> str:
-    """A GET link to the object that saves it under `filename`, valid `seconds`."""
+    """A GET link to the object that saves it under `filename`, valid `seconds`; with `content_type`
+    the answer says that type, whatever the object was stored with."""
     from pforte.exports.service import content_disposition
 
     url: str = client.generate_presigned_url(
@@ -125,6 +152,7 @@ def presigned_download(
             "Bucket": bucket,
             "Key": key,
             "ResponseContentDisposition": content_disposition(filename),
+            **({"ResponseContentType": content_type} if content_type else {}),
             **_version(version_id),
         },
         ExpiresIn=seconds,

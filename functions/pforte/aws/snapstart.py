@@ -29,7 +29,7 @@ SNAPSTART_PYTHON = (3, 12)
 # The boto3 clients each API handler's routes use (factory names in `pforte.aws.clients`).
 # tests/test_template.py checks them against each function's IAM policy in template.yaml.
 CLIENTS: dict[str, tuple[str, ...]] = {
-    "accounts.handler": ("dynamodb", "sqs"),
+    "accounts.handler": ("dynamodb", "sqs", "s3"),
     "contacts.handler": ("dynamodb", "cognito", "sesv2", "sqs", "s3"),
     "exports.handler": ("dynamodb", "sqs", "s3"),
     "public.handler": ("dynamodb", "cognito", "sesv2"),

@@ -2,7 +2,8 @@
 
 A delete has two parts. The DynamoDB part (the contact, its address claim, its partition, what that
 points to) is all or nothing and decides the answer. What lies outside DynamoDB (the login
-identity, the job files, the customer's backups) is cleaned up after it: at once, and should that
+identity, the job files, the contact's own files such as activity attachments, the customer's
+backups) is cleaned up after it: at once, and should that
 fail, by the clean-up queue, whose worker repeats the same idempotent clean-up until it succeeds.
 """
 
@@ -30,6 +31,18 @@ class CustomerExports(Protocol):
         """Remove every export file made of this customer (backups)."""
 
 
+class ContactFiles(Protocol):
+    def delete_of_contact(self, tenant_id: str, contact_id: str) -> None:
+        """Remove every file kept under the contact's own prefix (`contact_files_prefix`), with all
+        its versions; nothing to do when there is none."""
+
+
+def contact_files_prefix(tenant_id: str, contact_id: str) -> str:
+    """Where the files of a contact's account parts live (activity attachments, ...): one prefix,
+    so that the contact's clean-up removes them all."""
+    return f"tenants/{tenant_id}/contacts/{contact_id}/"
+
+
 class ContactCleanup(Model):
     """What a deleted contact left outside DynamoDB: the message of the clean-up queue."""
 
@@ -47,6 +60,7 @@ class Cleanup:
     logins: LoginIdentities
     files: JobFiles
     exports: CustomerExports
+    contact_files: ContactFiles
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,7 @@ class Deletion:
     files: JobFiles
     exports: CustomerExports
     queue: MessageQueue  # the clean-up queue
+    contact_files: ContactFiles
 
 
 def delete_contact(ports: Deletion, actor: Actor, contact_id: str) -> Contact:
@@ -92,7 +107,7 @@ def delete_contact(ports: Deletion, actor: Actor, contact_id: str) -> Contact:
     contact, job_ids = with_retries(attempt)
     cleanup = ContactCleanup(tenant_id=actor.tenant_id, contact_id=contact.id, job_ids=job_ids)
     try:
-        clean_up(Cleanup(ports.logins, ports.files, ports.exports), cleanup)
+        clean_up(Cleanup(ports.logins, ports.files, ports.exports, ports.contact_files), cleanup)
     except Exception as error:  # S3 or Cognito: the queue's worker tries again
         logger.warning("Clean-up after a delete failed; queued", extra={"error_type": type(error).__name__})
         ports.queue.enqueue(cleanup_messages(actor.tenant_id, contact.id, job_ids))
@@ -118,6 +133,7 @@ def clean_up(ports: Cleanup, cleanup: ContactCleanup) -> None:
     stand_in = Contact.model_construct(tenant_id=cleanup.tenant_id, id=cleanup.contact_id)  # type: ignore[call-arg]
     ports.logins.delete(stand_in)
     ports.files.delete_all(cleanup.tenant_id, cleanup.job_ids)
+    ports.contact_files.delete_of_contact(cleanup.tenant_id, cleanup.contact_id)
     ports.exports.delete_of_customer(cleanup.tenant_id, cleanup.contact_id)
 
 

@@ -230,3 +230,19 @@ def group_member_key(tenant_id: str, group_id: str, contact_id: str) -> dict[str
 def notification_preferences_key(tenant_id: str, contact_id: str) -> dict[str, str]:
     """Which mails the contact wants (absent: all of them)."""
     return {PK: contact_partition(tenant_id, contact_id), SK: "NOTIFICATIONS"}
+
+
+# --- activities (notes and hints of a contact) ----------------------------------------------------
+# In the contact's partition. Hints sort above notes (`1` > `0`), each by ULID: one query read
+# backwards lists hints first, then notes, each newest first.
+_ACTIVITY = "ACTIVITY#"
+_ACTIVITY_RANKS = {"hint": "1", "note": "0"}
+
+
+def activity_prefix(kind: str | None = None) -> str:
+    """The sort key prefix of a contact's activities, of one kind (note|hint) or of all."""
+    return _ACTIVITY if kind is None else f"{_ACTIVITY}{_ACTIVITY_RANKS[kind]}#"
+
+
+def activity_key(tenant_id: str, contact_id: str, kind: str, activity_id: str) -> dict[str, str]:
+    return {PK: contact_partition(tenant_id, contact_id), SK: f"{activity_prefix(kind)}{activity_id}"}
