@@ -1,13 +1,22 @@
-"""Contacts in DynamoDB: one item per contact, one guard item per address, a status index."""
+"""Contacts in DynamoDB: one item per contact, one guard item per address and per customer
+number, a status index."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from pforte.contacts.service import Contact, ContactQuery, Dependents, EmailTaken, StaleContact
+from pforte.contacts.service import (
+    Contact,
+    ContactQuery,
+    CustomerNumberTaken,
+    Dependents,
+    EmailTaken,
+    StaleContact,
+)
 from pforte.core.pagination import Page
 from pforte.jobs.service import Job
 from pforte.storage import keys
@@ -40,8 +49,30 @@ def contact_item(contact: Contact) -> Item:
             "email_key": contact.email_key,
             # `deleting` is only ever set by the delete itself (see _remove_in_steps).
             **contact.model_dump(mode="json", exclude={"deleting"}),
+            # DynamoDB takes numbers as Decimal (no floats); they read back as int or float.
+            "custom": {
+                key: Decimal(str(value)) if isinstance(value, float) else value
+                for key, value in contact.custom.items()
+            },
         }
     )
+
+
+def number_guard(contact: Contact) -> Item:
+    """The item that holds the contact's customer number (only for a contact with one)."""
+    assert contact.number_key is not None
+    return to_item(
+        {
+            **keys.customer_number_guard_key(contact.tenant_id, contact.number_key),
+            "entity": "customer_number_guard",
+            "contact_id": contact.id,
+            "number_key": contact.number_key,
+        }
+    )
+
+
+# What a failed claim in a transaction means, by the part's index.
+Claims = Mapping[int, type[Exception]]
 
 
 class DynamoContactRepository(DynamoTable):
@@ -136,11 +167,42 @@ class DynamoContactRepository(DynamoTable):
             }
         }
 
+    def _claim_number(self, contact: Contact) -> TransactWriteItemTypeDef:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": number_guard(contact),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def _release_number(self, contact: Contact) -> TransactWriteItemTypeDef:
+        assert contact.number_key is not None
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": to_item(keys.customer_number_guard_key(contact.tenant_id, contact.number_key)),
+                "ConditionExpression": "contact_id = :id",
+                "ExpressionAttributeValues": {":id": {"S": contact.id}},
+            }
+        }
+
+    def _releases(self, contact: Contact) -> list[TransactWriteItemTypeDef]:
+        """Releasing every claim of a contact that goes."""
+        return [
+            self._release_email(contact),
+            *([self._release_number(contact)] if contact.number_key else []),
+        ]
+
     def add(self, contact: Contact) -> None:
-        self._commit(self.creation_parts(contact), email_claim_at=1)
+        claims: dict[int, type[Exception]] = {1: EmailTaken}
+        if contact.number_key:
+            claims[2] = CustomerNumberTaken
+        self._commit(self.creation_parts(contact), claims)
 
     def creation_parts(self, contact: Contact) -> list[TransactWriteItemTypeDef]:
-        """A new contact and its address claim (the claim second), for a transaction."""
+        """A new contact and its address claim (the claim second), and its customer number's claim
+        (third) if it has one, for a transaction."""
         return [
             {
                 "Put": {
@@ -150,6 +212,7 @@ class DynamoContactRepository(DynamoTable):
                 }
             },
             self._claim_email(contact),
+            *([self._claim_number(contact)] if contact.number_key else []),
         ]
 
     def by_email(self, tenant_id: str, email_key: str) -> Contact | None:
@@ -167,10 +230,10 @@ class DynamoContactRepository(DynamoTable):
                 }
             }
         ]
-        claim_at = None
+        claims: dict[int, type[Exception]] = {}
         if contact.email_key != previous.email_key:
             parts += [self._release_email(previous), self._claim_email(contact)]
-            claim_at = 2
+            claims[2] = EmailTaken
             # A link mailed to the old address must not activate the account for the new one.
             parts.append(
                 {
@@ -180,7 +243,13 @@ class DynamoContactRepository(DynamoTable):
                     }
                 }
             )
-        self._commit(parts, email_claim_at=claim_at)
+        if contact.number_key != previous.number_key:
+            if previous.number_key:
+                parts.append(self._release_number(previous))
+            if contact.number_key:
+                claims[len(parts)] = CustomerNumberTaken
+                parts.append(self._claim_number(contact))
+        self._commit(parts, claims)
 
     def _dependents(self, contact: Contact) -> list[dict[str, Any]]:
         """Every item in the contact's partition (jobs, tokens, mail log), read consistently."""
@@ -239,7 +308,7 @@ class DynamoContactRepository(DynamoTable):
                 "ExpressionAttributeValues": {":version": {"N": str(contact.version)}},
             }
         }
-        parts: list[TransactWriteItemTypeDef] = [owner, self._release_email(contact)]
+        parts: list[TransactWriteItemTypeDef] = [owner, *self._releases(contact)]
         for item in dependents.items:
             own: TransactWriteItemTypeDef = {
                 "Delete": {
@@ -258,7 +327,7 @@ class DynamoContactRepository(DynamoTable):
                 for key in self._outside_partition(contact, item)
             ]
         if len(parts) <= MAX_TRANSACTION_ITEMS and not contact.deleting:
-            self._commit(parts, email_claim_at=None)
+            self._commit(parts, {})
             return
         self._remove_in_steps(contact, dependents, on_commit)
 
@@ -316,14 +385,16 @@ class DynamoContactRepository(DynamoTable):
                     "ConditionExpression": "attribute_exists(deleting)",
                 }
             },
-            self._release_email(contact),
+            *self._releases(contact),
         ]
-        self._commit(parts, email_claim_at=None)
+        self._commit(parts, {})
 
-    def _commit(self, parts: list[TransactWriteItemTypeDef], email_claim_at: int | None) -> None:
+    def _commit(self, parts: list[TransactWriteItemTypeDef], claims: Claims) -> None:
+        """The transaction; a failed claim raises what `claims` names for it, any other failure
+        StaleContact."""
         failed = self._try_transact(parts)
         if failed is not None:
-            raise EmailTaken if email_claim_at is not None and email_claim_at in failed else StaleContact
+            raise next((claims[index] for index in sorted(failed) if index in claims), StaleContact)
 
 
 def _job_fields(item: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,9 @@ class ErrorCode(StrEnum):
     QUOTA_EXCEEDED = "quota_exceeded"
     PRECONDITION_FAILED = "precondition_failed"
     INTERNAL_ERROR = "internal_error"
+    # issue 11, the contact itself
+    INVALID_PHONE = "invalid_phone"
+    CUSTOMER_NUMBER_TAKEN = "customer_number_taken"
 
 
 STATUS_OF: dict[ErrorCode, HTTPStatus] = {
@@ -63,6 +66,8 @@ STATUS_OF: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.RATE_LIMITED: HTTPStatus.TOO_MANY_REQUESTS,
     ErrorCode.QUOTA_EXCEEDED: HTTPStatus.TOO_MANY_REQUESTS,
     ErrorCode.INTERNAL_ERROR: HTTPStatus.INTERNAL_SERVER_ERROR,
+    ErrorCode.INVALID_PHONE: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ErrorCode.CUSTOMER_NUMBER_TAKEN: HTTPStatus.CONFLICT,
 }
 
 

@@ -132,3 +132,16 @@ def idempotency_pk(tenant_id: str) -> str:
 def terms_state_key(tenant_id: str) -> dict[str, str]:
     """The tenant's current terms of use and the uploads of newer ones."""
     return {PK: f"TENANT#{tenant_id}", SK: "TERMS"}
+
+
+# --- issue 11, the contact itself: customer numbers and the tenant's custom fields ---------------
+
+
+def customer_number_guard_key(tenant_id: str, number_key: str) -> dict[str, str]:
+    """Holds a customer number for one contact of the tenant (as the email guard an address)."""
+    return {PK: f"TENANT#{tenant_id}#CUSTOMER_NUMBER#{number_key}", SK: "CUSTOMER_NUMBER"}
+
+
+def custom_fields_key(tenant_id: str) -> dict[str, str]:
+    """The tenant's custom field definitions."""
+    return {PK: f"TENANT#{tenant_id}", SK: "CUSTOM_FIELDS"}

@@ -22,6 +22,7 @@ from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import EmailAddress, Language, Name, Timestamp
 from pforte.core.identity import Actor, require_admin
 from pforte.core.model import Model
+from pforte.core.phones import DEFAULT_COUNTRY, Country
 
 DEFAULT_TIME_ZONE = "Europe/Berlin"
 DEFAULT_ACTIVATION_LINK_DAYS = 7
@@ -72,6 +73,8 @@ class Tenant(Model):
     default_language: Language = Language.DE
     time_zone: str = DEFAULT_TIME_ZONE
     activation_link_days: int = DEFAULT_ACTIVATION_LINK_DAYS
+    # Where the tenant's customers are: national phone numbers are read as this country's.
+    country: str = DEFAULT_COUNTRY
     created_at: datetime
     updated_at: datetime
 
@@ -85,6 +88,7 @@ class TenantOut(Model):
     default_language: Language
     time_zone: str
     activation_link_days: int
+    country: str
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -107,6 +111,9 @@ class TenantPatch(Model):
     default_language: Language | None = None
     time_zone: TimeZone | None = None
     activation_link_days: ActivationDays | None = None
+    country: Country | None = Field(
+        default=None, description="ISO 3166-1 alpha-2; national phone numbers are read as this country's"
+    )
 
 
 class TenantRepository(Protocol):
