@@ -22,7 +22,7 @@ from pydantic import (
 
 from pforte.core import retry
 from pforte.core.clock import is_id, new_id, utcnow
-from pforte.core.errors import DomainError, ErrorCode, FieldError, not_found
+from pforte.core.errors import DomainError, ErrorCode, FieldError, forbidden, not_found
 from pforte.core.fields import EmailAddress, Language, Name, OptionalText, Timestamp, comparable, email_key
 from pforte.core.identity import Actor, Customer
 from pforte.core.model import Model
@@ -511,6 +511,9 @@ def update_profile(
         current = contacts.get(customer.tenant_id, customer.contact_id)
         if current is None or current.deleting:
             raise not_found("Contact")
+        # A token outlives a deactivation by up to an hour: the contact's status decides.
+        if current.status is not ContactStatus.ACTIVE:
+            raise forbidden("This account is not active.")
         change = ContactPatch.model_validate(patch.model_dump(exclude_unset=True))
         changed = _apply_patch(current, change, rules, editable)
         if changed is not current:
