@@ -96,7 +96,9 @@ def test_a_customer_number_is_1_to_32_printable_characters(api: Api, number: str
 def test_changing_a_customer_number_releases_the_old_one_and_claims_the_new(api: Api) -> None:
     anna = create(api, customer_number="K-1").body
     ben = create(api, "ben@example.com", customer_number="K-2").body
-    assert api.patch(f"/contacts/{ben['id']}", {"customer_number": "K-1"}).error_code == "customer_number_taken"
+    assert (
+        api.patch(f"/contacts/{ben['id']}", {"customer_number": "K-1"}).error_code == "customer_number_taken"
+    )
     assert api.get(f"/contacts/{ben['id']}").body["customer_number"] == "K-2"
     assert api.patch(f"/contacts/{anna['id']}", {"customer_number": "K-3"}).status == 200
     # K-1 is free now, K-3 taken
@@ -161,7 +163,9 @@ def test_the_import_reads_phone_and_customer_number(api: Api) -> None:
 
 def test_the_import_refuses_a_customer_number_another_contact_has(api: Api) -> None:
     create(api, "existing@example.com", customer_number="K-1")
-    report = upload(api, "name,email,customer_number\nAnna,anna@example.com,K-1\nBen,ben@example.com,K-2\n").body
+    report = upload(
+        api, "name,email,customer_number\nAnna,anna@example.com,K-1\nBen,ben@example.com,K-2\n"
+    ).body
     assert (report["imported"], report["failed_rows"]) == (1, 1)
     assert report["errors"][0]["code"] == "customer_number_taken"
     # the imported number is claimed like one set through the API
@@ -183,7 +187,9 @@ def test_a_contact_created_between_the_check_and_the_write_keeps_its_number(
         return found
 
     monkeypatch.setattr(DynamoImportStore, "existing_numbers", then_someone_takes_it)
-    report = upload(api, "name,email,customer_number\nAnna,anna@example.com,K-1\nBen,ben@example.com,K-2\n").body
+    report = upload(
+        api, "name,email,customer_number\nAnna,anna@example.com,K-1\nBen,ben@example.com,K-2\n"
+    ).body
     assert (report["imported"], report["failed_rows"]) == (1, 1)
     assert report["errors"] == [
         {

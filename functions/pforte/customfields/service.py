@@ -29,7 +29,8 @@ MAX_TEXT = 1000
 # Numbers beyond this lose digits in a spreadsheet (15 significant digits): refused.
 MAX_NUMBER = 1e15
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
-# A key names a CSV column of the import and export: not one the contact's own fields use there.
+# A key names a CSV column of the import and export: not one the contact's own fields use there
+# (the import's names of them included; tests/unit/test_custom_fields.py checks they are all here).
 RESERVED_KEYS = frozenset(
     {
         "id",
@@ -55,8 +56,19 @@ RESERVED_KEYS = frozenset(
         "mail",
         "kontakt",
         "kunde",
+        "full name",
+        "email address",
+        "emailadresse",
         "telefon",
+        "telephone",
+        "phone number",
+        "telefonnummer",
+        "tel",
+        "customer number",
+        "customer no",
+        "customer id",
         "kundennummer",
+        "kundennr",
     }
 )
 
@@ -96,7 +108,8 @@ class FieldDefinition(Model):
     @field_validator("key")
     @classmethod
     def _not_reserved(cls, key: str) -> str:
-        if key in RESERVED_KEYS:
+        # CSV headers are compared with `_` read as a space: `phone_number` is `phone number`.
+        if key in RESERVED_KEYS or key.replace("_", " ") in RESERVED_KEYS:
             raise ValueError(f"{key!r} is a column of the contact itself")
         return key
 
