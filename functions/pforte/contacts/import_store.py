@@ -149,8 +149,9 @@ class DynamoImportStore(DynamoTable):
                 for index in failed:
                     row, kind = owners[index]
                     lost.add(row)
-                    if kind == "number" and contacts[row].number_key:
-                        claimed.numbers.add(contacts[row].number_key or "")
+                    number = contacts[row].number_key
+                    if kind == "number" and number:
+                        claimed.numbers.add(number)
                     else:
                         claimed.emails.add(contacts[row].email_key)
                 contacts = [contact for index, contact in enumerate(contacts) if index not in lost]

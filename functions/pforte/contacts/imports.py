@@ -29,7 +29,13 @@ from pforte.core.fields import Language, Timestamp, email_key
 from pforte.core.identity import Actor, is_tenant_id
 from pforte.core.model import Model
 from pforte.core.uploads import UploadForm
-from pforte.customfields.service import CustomFieldRepository, FieldDefinition, definitions, from_text
+from pforte.customfields.service import (
+    CustomFieldRepository,
+    FieldDefinition,
+    MissingValue,
+    definitions,
+    from_text,
+)
 from pforte.tenants.service import TenantRepository
 
 TEMPLATE_FILENAME = "users_template.csv"
@@ -299,9 +305,7 @@ def _rule_errors(line: int, error: DomainError) -> list[RowError]:
         RowError(
             line=line,
             field=detail.field,
-            code="required"
-            if detail.message == "This field is required."
-            else codes.get(error.code, "invalid"),
+            code="required" if isinstance(detail, MissingValue) else codes.get(error.code, "invalid"),
             message=detail.message,
         )
         for detail in error.details

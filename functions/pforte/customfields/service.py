@@ -11,6 +11,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Protocol
@@ -238,8 +239,13 @@ def _fits(definition: FieldDefinition, value: object) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class MissingValue(FieldError):
+    """A required field without a value (the import reports it as `required`)."""
+
+
 def _required_error(key: str) -> FieldError:
-    return FieldError(f"custom.{key}", "This field is required.")
+    return MissingValue(f"custom.{key}", "This field is required.")
 
 
 def check_values(
