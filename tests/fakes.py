@@ -32,13 +32,14 @@ from pforte.activities.service import (
 from pforte.addresses.service import Address, Addresses, AddressRepository
 from pforte.banking.service import BankAccount, BankAccountRepository, BankAccounts, MandateTaken, mandate_key
 from pforte.contacts.deletion import ContactFiles, CustomerExports
-from pforte.contacts.imports import ImportStore
+from pforte.contacts.imports import Claimed, ImportStore
 from pforte.contacts.lifecycle import LoginIdentities, WeakPassword
 from pforte.contacts.service import (
     Contact,
     ContactFinder,
     ContactQuery,
     ContactRepository,
+    CustomerNumberTaken,
     Dependents,
     EmailTaken,
     StaleContact,
@@ -49,6 +50,7 @@ from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.pagination import Page
 from pforte.core.ports import MessageQueue
 from pforte.core.retry import Retry
+from pforte.customfields.service import CustomFieldRepository, CustomFields
 from pforte.jobs.files import FileStorage, StoredObject
 from pforte.jobs.service import ContactGone, FileStatus, Job, JobChanged, JobFiles, JobRepository, JobState
 from pforte.links.service import (
@@ -84,6 +86,7 @@ class InMemoryContacts(ContactRepository, ContactFinder):
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Contact] = {}
         self.emails: dict[tuple[str, str], str] = {}
+        self.numbers: dict[tuple[str, str], str] = {}  # customer number keys
         self.jobs: dict[tuple[str, str], Job] = {}  # jobs by (tenant, job id), removed with their contact
         self.stale_writes = 0  # how many next writes fail as if someone wrote in between
 
@@ -97,8 +100,12 @@ class InMemoryContacts(ContactRepository, ContactFinder):
     def add(self, contact: Contact) -> None:
         if (contact.tenant_id, contact.email_key) in self.emails:
             raise EmailTaken
+        if contact.number_key and (contact.tenant_id, contact.number_key) in self.numbers:
+            raise CustomerNumberTaken
         self.items[(contact.tenant_id, contact.id)] = contact
         self.emails[(contact.tenant_id, contact.email_key)] = contact.id
+        if contact.number_key:
+            self.numbers[(contact.tenant_id, contact.number_key)] = contact.id
 
     def _check_fresh(self, contact: Contact) -> None:
         if self.stale_writes:
@@ -115,6 +122,13 @@ class InMemoryContacts(ContactRepository, ContactFinder):
                 raise EmailTaken
             del self.emails[(previous.tenant_id, previous.email_key)]
             self.emails[(contact.tenant_id, contact.email_key)] = contact.id
+        if contact.number_key != previous.number_key:
+            if contact.number_key and (contact.tenant_id, contact.number_key) in self.numbers:
+                raise CustomerNumberTaken
+            if previous.number_key:
+                del self.numbers[(previous.tenant_id, previous.number_key)]
+            if contact.number_key:
+                self.numbers[(contact.tenant_id, contact.number_key)] = contact.id
         self.items[(contact.tenant_id, contact.id)] = contact
 
     def dependents(self, contact: Contact) -> Dependents:
@@ -136,6 +150,8 @@ class InMemoryContacts(ContactRepository, ContactFinder):
             del self.jobs[(contact.tenant_id, job.id)]
         del self.items[(contact.tenant_id, contact.id)]
         del self.emails[(contact.tenant_id, contact.email_key)]
+        if contact.number_key:
+            del self.numbers[(contact.tenant_id, contact.number_key)]
 
     def page(self, tenant_id: str, query: ContactQuery, after: str | None, limit: int) -> Page[Contact]:
         ordered = sorted(
@@ -535,15 +551,20 @@ class InMemoryImportStore(ImportStore):
     def existing_emails(self, tenant_id: str, email_keys: list[str]) -> set[str]:
         return {key for key in email_keys if (tenant_id, key) in self.contacts.emails}
 
-    def add_many(self, contacts: list[Contact]) -> set[str]:
+    def existing_numbers(self, tenant_id: str, number_keys: list[str]) -> set[str]:
+        return {key for key in number_keys if (tenant_id, key) in self.contacts.numbers}
+
+    def add_many(self, contacts: list[Contact]) -> Claimed:
         self.batches.append(len(contacts))
-        taken: set[str] = set()
+        claimed = Claimed()
         for contact in contacts:
             if (contact.tenant_id, contact.email_key) in self.contacts.emails:
-                taken.add(contact.email_key)
+                claimed.emails.add(contact.email_key)
+            elif contact.number_key and (contact.tenant_id, contact.number_key) in self.contacts.numbers:
+                claimed.numbers.add(contact.number_key)
             else:
                 self.contacts.add(contact)
-        return taken
+        return claimed
 
 
 def at(moment: datetime) -> Callable[[], datetime]:
@@ -562,15 +583,21 @@ class ClaimingImportStore(ImportStore):
     def existing_emails(self, tenant_id: str, email_keys: list[str]) -> set[str]:
         return {key for key in email_keys if (tenant_id, key) in self.contacts}
 
-    def add_many(self, contacts: list[Contact]) -> set[str]:
-        taken: set[str] = set()
+    def existing_numbers(self, tenant_id: str, number_keys: list[str]) -> set[str]:
+        held = {(c.tenant_id, c.number_key) for c in self.contacts.values() if c.number_key}
+        return {key for key in number_keys if (tenant_id, key) in held}
+
+    def add_many(self, contacts: list[Contact]) -> Claimed:
+        claimed = Claimed()
         for contact in contacts:
             claim = (contact.tenant_id, contact.email_key)
             if claim in self.contacts or claim in self.claimed_meanwhile:
-                taken.add(contact.email_key)
+                claimed.emails.add(contact.email_key)
+            elif contact.number_key and self.existing_numbers(contact.tenant_id, [contact.number_key]):
+                claimed.numbers.add(contact.number_key)
             else:
                 self.contacts[claim] = contact
-        return taken
+        return claimed
 
 
 # --- addresses and bank accounts (issue 11) -----------------------------------------------------
@@ -853,3 +880,17 @@ class InMemoryAttachmentFiles(AttachmentFiles):
 
     def remove_all(self, key: str) -> None:
         self.objects.pop(key, None)
+
+
+# --- custom fields --------------------------------------------------------------------------------
+
+
+class InMemoryCustomFields(CustomFieldRepository):
+    def __init__(self) -> None:
+        self.stored: dict[str, CustomFields] = {}
+
+    def get(self, tenant_id: str) -> CustomFields | None:
+        return self.stored.get(tenant_id)
+
+    def save(self, fields: CustomFields) -> None:
+        self.stored[fields.tenant_id] = fields

@@ -34,9 +34,11 @@ from pforte.core.errors import ErrorCode
 from pforte.core.fields import Language
 from pforte.core.observability import MetricUnit, instrumented, metrics
 from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from pforte.customfields.service import definitions
 from pforte.http.auth import CurrentActor, CurrentTerms
 from pforte.http.deps.activation import Activations, MailQueue
-from pforte.http.deps.contacts import Contacts, Logins
+from pforte.http.deps.contacts import Contacts, Logins, StaffContactRules
+from pforte.http.deps.customfields import CustomFieldDefinitions
 from pforte.http.deps.deletion import ContactDeletion
 from pforte.http.deps.imports import ImportJobs, Imports, ImportUploads
 from pforte.http.deps.mail import Mail
@@ -59,7 +61,9 @@ def list_contacts(
     terms: CurrentTerms,
     contacts: Contacts,
     status: Annotated[ContactStatus | None, Query()] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Name, email or company contains")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Name, email, company or customer number contains")
+    ] = None,
     company: Annotated[str | None, Query(max_length=200, description="Company equals (any case)")] = None,
     invited: Annotated[bool | None, Query(description="Activation request sent or not")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
@@ -77,16 +81,30 @@ def list_contacts(
     summary="Add a contact",
     tags=["contacts"],
     status_code=201,
-    openapi_extensions={**errors(ErrorCode.EMAIL_TAKEN), **_ETAG},
+    openapi_extensions={
+        **errors(
+            ErrorCode.EMAIL_TAKEN,
+            ErrorCode.CUSTOMER_NUMBER_TAKEN,
+            ErrorCode.INVALID_PHONE,
+            ErrorCode.VALIDATION_ERROR,
+        ),
+        **_ETAG,
+    },
 )
 def create_contact(
-    actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, tenants: Tenants, data: ContactCreate
+    actor: CurrentActor,
+    terms: CurrentTerms,
+    contacts: Contacts,
+    tenants: Tenants,
+    fields: CustomFieldDefinitions,
+    data: ContactCreate,
 ) -> Response[ContactOut]:
     tenant = tenants.get(actor.tenant_id)
     default_language = tenant.default_language if tenant else Language.DE
-    contact = service.create_contact(contacts, actor, data, default_language)
+    rules = service.rules_of(tenant, definitions(fields, actor.tenant_id))
+    contact = service.create_contact(contacts, actor, data, default_language, rules)
     metrics.add_metric(name="ContactCreated", unit=MetricUnit.Count, value=1)
-    response = created(ContactOut.of(contact, terms), f"/contacts/{contact.id}")
+    response = created(ContactOut.of(contact, terms, rules.fields), f"/contacts/{contact.id}")
     response.headers["ETag"] = service.contact_etag(contact)
     return response
 
@@ -103,44 +121,59 @@ IfMatch = Annotated[
 ]
 
 
-def _with_etag(contact: service.Contact, terms: str | None) -> Response[ContactOut]:
+def _with_etag(
+    contact: service.Contact, terms: str | None, rules: service.ContactRules
+) -> Response[ContactOut]:
     return Response(
         status_code=200,
         content_type=content_types.APPLICATION_JSON,
-        body=ContactOut.of(contact, terms),
+        body=ContactOut.of(contact, terms, rules.fields),
         headers={"ETag": service.contact_etag(contact)},
     )
 
 
 @app.get("/contacts/<contact_id>", summary="Read one contact", tags=["contacts"], openapi_extensions=_ETAG)
 def get_contact(
-    actor: CurrentActor, terms: CurrentTerms, contacts: Contacts, contact_id: str
+    actor: CurrentActor, terms: CurrentTerms, rules: StaffContactRules, contacts: Contacts, contact_id: str
 ) -> Response[ContactOut]:
-    """The contact; its `ETag` header is its version, for `If-Match` on a change."""
-    return _with_etag(service.get_contact(contacts, actor, contact_id), terms)
+    """The contact with its custom values; its `ETag` header is its version, for `If-Match` on a
+    change."""
+    return _with_etag(service.get_contact(contacts, actor, contact_id), terms, rules)
 
 
 @app.patch(
     "/contacts/<contact_id>",
     summary="Change a contact",
     tags=["contacts"],
-    openapi_extensions={**errors(ErrorCode.EMAIL_TAKEN, ErrorCode.PRECONDITION_FAILED), **_ETAG},
+    openapi_extensions={
+        **errors(
+            ErrorCode.EMAIL_TAKEN,
+            ErrorCode.CUSTOMER_NUMBER_TAKEN,
+            ErrorCode.INVALID_PHONE,
+            ErrorCode.VALIDATION_ERROR,
+            ErrorCode.PRECONDITION_FAILED,
+        ),
+        **_ETAG,
+    },
 )
 def update_contact(
     actor: CurrentActor,
     terms: CurrentTerms,
+    rules: StaffContactRules,
     contacts: Contacts,
     logins: Logins,
     contact_id: str,
     patch: ContactPatch,
     if_match: IfMatch = None,
 ) -> Response[ContactOut]:
-    """Changes the given fields. Without `If-Match` the last change wins; with it, a change made
-    meanwhile answers 412 and this one is not applied. The answer's `ETag` is the new version."""
+    """Changes the given fields; `custom` changes the given keys (null removes one) and is checked
+    against the tenant's custom fields, required ones included. Without `If-Match` the last change
+    wins; with it, a change made meanwhile answers 412 and this one is not applied. The answer's
+    `ETag` is the new version."""
     changed = service.update_contact(
-        contacts, actor, contact_id, patch, logins.change_email, if_match=if_match
+        contacts, actor, contact_id, patch, logins.change_email, if_match=if_match, rules=rules
     )
-    return _with_etag(changed, terms)
+    return _with_etag(changed, terms, rules)
 
 
 @app.delete(
@@ -254,7 +287,9 @@ def import_template(actor: CurrentActor) -> Response[str]:
         "Send the file as the body (`Content-Type: text/csv`). `,` or `;`, UTF-8 (with or without "
         "BOM) or Windows-1252, header names in English or German. Every good row is imported as "
         "`not_registered`; bad rows are reported by line and field; known and repeated addresses "
-        "are skipped. `dry_run=true` reports without writing. Up to 1000 rows the answer is the "
+        "are skipped; a customer number another contact has fails its row. The tenant's custom fields "
+        "are read from the columns named by their keys. `dry_run=true` reports without writing. Up "
+        "to 1000 rows the answer is the "
         "report (200); a longer file is imported in the background: 202 with the import to follow "
         "at `GET /contacts/imports/{import_id}`."
     ),
@@ -279,10 +314,11 @@ def import_contacts(
     jobs: ImportJobs,
     uploads: ImportUploads,
     tenants: Tenants,
+    fields: CustomFieldDefinitions,
     body: RawBody,
     dry_run: Annotated[bool, Query(description="Validate and report, write nothing")] = False,
 ) -> Response[ImportReport | ImportJobOut]:
-    result = imports.import_csv(store, jobs, uploads, tenants, actor, body, dry_run=dry_run)
+    result = imports.import_csv(store, jobs, uploads, tenants, fields, actor, body, dry_run=dry_run)
     if isinstance(result, imports.ImportJob):
         out = ImportJobOut.of(result)
         return accepted(out, f"/contacts/imports/{result.id}")

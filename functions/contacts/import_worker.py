@@ -10,7 +10,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from pforte.contacts import imports
 from pforte.core.observability import MetricUnit, logger, metrics, sqs_worker
-from pforte.wiring import import_jobs, import_store, import_uploads, tenant_repository
+from pforte.wiring import (
+    custom_field_repository,
+    import_jobs,
+    import_store,
+    import_uploads,
+    tenant_repository,
+)
 
 # The queue's maxReceiveCount in template.yaml: the last delivery fails the import for good.
 MAX_RECEIVES = 3
@@ -29,6 +35,7 @@ def handle_record(record: SQSRecord) -> None:
             import_store(),
             import_uploads(),
             tenant_repository(),
+            custom_field_repository(),
             key,
             size,
             final_attempt=int(record.attributes.approximate_receive_count) >= MAX_RECEIVES,

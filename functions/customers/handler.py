@@ -10,11 +10,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from customers.addresses import router as addresses_router
 from customers.consents import router as consents_router
 from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
-from pforte.contacts.service import ContactOut
+from pforte.contacts import service as contacts_service
+from pforte.contacts.service import ContactOut, ProfilePatch
 from pforte.core.errors import ErrorCode
 from pforte.core.observability import MetricUnit, instrumented, metrics
+from pforte.customfields.service import customer_editable
 from pforte.http.auth import CurrentCustomer, CustomerRights, ProfileEditor
-from pforte.http.deps.contacts import Contacts
+from pforte.http.deps.contacts import Contacts, CustomerContactRules
 from pforte.http.deps.rights import NotificationSettings
 from pforte.http.deps.terms import TermsOfUse, TermsStorage
 from pforte.http.events import prepare_event
@@ -39,11 +41,46 @@ _GONE = errors(ErrorCode.NOT_FOUND)
     "/me", summary="The signed-in customer's own profile and status", tags=["me"], openapi_extensions=_GONE
 )
 def get_me(
-    customer: CurrentCustomer, contacts: Contacts, repository: TermsOfUse, rights: CustomerRights
+    customer: CurrentCustomer,
+    contacts: Contacts,
+    repository: TermsOfUse,
+    rules: CustomerContactRules,
+    rights: CustomerRights,
 ) -> Me:
+    """The profile with the customer's rights; of the custom fields, those the tenant lets the
+    customer change."""
     contact = terms.signed_in_contact(contacts, customer)
-    profile = ContactOut.of(contact, terms.current_version(repository, customer.tenant_id))
+    profile = _own(contact, terms.current_version(repository, customer.tenant_id), rules)
     return Me(**profile.model_dump(), rights=sorted(rights, key=list(Right).index))
+
+
+def _own(
+    contact: contacts_service.Contact, current_terms: str | None, rules: contacts_service.ContactRules
+) -> ContactOut:
+    return ContactOut.of(contact, current_terms, rules.fields, only=customer_editable(rules.fields))
+
+
+@app.patch(
+    "/me",
+    summary="Change the signed-in customer's own profile: name, company, phone, their custom fields",
+    description=(
+        "Only the custom fields the tenant marks `customer_editable`; any other key answers 422 "
+        "`validation_error` with its path (`custom.<key>`). Needs the `profile.edit` right."
+    ),
+    tags=["me"],
+    openapi_extensions=errors(
+        ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN, ErrorCode.INVALID_PHONE, ErrorCode.VALIDATION_ERROR
+    ),
+)
+def update_me(
+    customer: ProfileEditor,
+    contacts: Contacts,
+    repository: TermsOfUse,
+    rules: CustomerContactRules,
+    patch: ProfilePatch,
+) -> ContactOut:
+    contact = contacts_service.update_profile(contacts, customer, patch, rules)
+    return _own(contact, terms.current_version(repository, customer.tenant_id), rules)
 
 
 @app.get(

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pforte.contacts.store import DynamoContactRepository
     from pforte.contacts.summary import Counts
     from pforte.core.ports import MessageQueue
+    from pforte.customfields.service import CustomFieldRepository
     from pforte.exports.service import ExportRepository, ExportWork
     from pforte.jobs.files import FileEntries
     from pforte.jobs.service import JobRepository
@@ -51,6 +52,13 @@ def tenant_repository() -> TenantRepository:
     from pforte.tenants.store import DynamoTenantRepository
 
     return DynamoTenantRepository(clients.deferred(clients.dynamodb), _table())
+
+
+@cache
+def custom_field_repository() -> CustomFieldRepository:
+    from pforte.customfields.store import DynamoCustomFieldRepository
+
+    return DynamoCustomFieldRepository(clients.deferred(clients.dynamodb), _table())
 
 
 @cache
@@ -296,6 +304,7 @@ def export_work() -> ExportWork:
         files=job_files(),
         objects=export_objects(),
         terms=terms_repository(),
+        custom_fields=custom_field_repository(),
     )
 
 

@@ -10,7 +10,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.core.errors import ErrorCode
 from pforte.core.observability import instrumented
+from pforte.customfields import service as customfields
+from pforte.customfields.service import CustomFieldsOut, CustomFieldsPut
 from pforte.http.auth import CurrentActor
+from pforte.http.deps.customfields import CustomFieldDefinitions
 from pforte.http.deps.tenants import Tenants
 from pforte.http.deps.terms import TermsOfUse, TermsStorage
 from pforte.http.events import prepare_event
@@ -36,6 +39,32 @@ def get_tenant(actor: CurrentActor, tenants: Tenants) -> TenantOut:
 @app.patch("/tenant", summary="Change tenant settings (admins only)", tags=["tenant"])
 def update_tenant(actor: CurrentActor, tenants: Tenants, patch: TenantPatch) -> TenantOut:
     return TenantOut.of(service.update_tenant(tenants, actor, patch))
+
+
+@app.get(
+    "/tenant/custom-fields",
+    summary="The tenant's custom fields of its contacts",
+    tags=["tenant"],
+)
+def get_custom_fields(actor: CurrentActor, repository: CustomFieldDefinitions) -> CustomFieldsOut:
+    return customfields.get_custom_fields(repository, actor)
+
+
+@app.put(
+    "/tenant/custom-fields",
+    summary="Define the tenant's custom fields, up to 50 (admins only)",
+    description=(
+        "Replaces every definition. A contact's `custom` values are checked against them on every "
+        "create and change (a required field from then on); the values of a removed field are no "
+        "longer shown, nor those that no longer fit a changed type."
+    ),
+    tags=["tenant"],
+    openapi_extensions=errors(ErrorCode.FORBIDDEN, ErrorCode.VALIDATION_ERROR),
+)
+def put_custom_fields(
+    actor: CurrentActor, repository: CustomFieldDefinitions, data: CustomFieldsPut
+) -> CustomFieldsOut:
+    return customfields.put_custom_fields(repository, actor, data)
 
 
 @app.post(

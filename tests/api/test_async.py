@@ -274,7 +274,7 @@ def test_an_import_whose_worker_died_goes_on_at_the_next_delivery(
     original = DynamoImportStore.add_many
     writes = {"count": 0, "crashed": False}
 
-    def dies_after_the_first_chunk(self: DynamoImportStore, contacts: list[Any]) -> set[str]:
+    def dies_after_the_first_chunk(self: DynamoImportStore, contacts: list[Any]) -> imports.Claimed:
         writes["count"] += 1
         if writes["count"] == 2 and not writes["crashed"]:
             writes["crashed"] = True

@@ -350,6 +350,9 @@ HEADER = [
     "invitation_sent_at",
     "terms_accepted_at",
     "created_at",
+    # issue 11: the contact's new fields
+    "phone",
+    "customer_number",
 ]
 
 

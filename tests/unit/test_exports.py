@@ -37,7 +37,7 @@ from pforte.exports.service import (
 from pforte.jobs.files import check_content, file_name, parse_file_key
 from pforte.jobs.service import FileKind, FileStatus, Job, JobFile
 from pforte.terms.service import Terms, TermsRepository, TermsState
-from tests.fakes import InMemoryContacts, InMemoryJobs
+from tests.fakes import InMemoryContacts, InMemoryCustomFields, InMemoryJobs
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -355,6 +355,7 @@ def _work(
         files=FakeFiles(files),
         objects=fakes.get("objects") or FakeObjects(),
         terms=NoTerms(),
+        custom_fields=InMemoryCustomFields(),
     )
     return work, contacts
 

@@ -1,25 +1,25 @@
 """Bulk writes of imported contacts: BatchGetItem to find known addresses, TransactWriteItems to
 store.
 
-Uniqueness holds against any concurrent write: each contact is written with its address claim,
-on the condition that neither exists, in transactions of 50 rows (100 items, DynamoDB's limit).
-The claims of a chunk are read first only so that a re-run does not cancel transaction after
-transaction; a contact created through the API between that read and the write cancels the
-transaction, and the rows whose claim failed are reported as known while the rest are written
-again.
+Uniqueness holds against any concurrent write: each contact is written with its address claim
+(and its customer number's), on the condition that none exists, in transactions of at most 100
+items (DynamoDB's limit). The claims of a chunk are read first only so that a re-run does not
+cancel transaction after transaction; a contact created through the API between that read and the
+write cancels the transaction, and the rows whose claim failed are reported (as known, or as
+holding a taken customer number) while the rest are written again.
 """
 
 from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
-from pforte.contacts.imports import ImportJob, ImportReport, ImportStatus, Resume
+from pforte.contacts.imports import Claimed, ImportJob, ImportReport, ImportStatus, Resume
 from pforte.contacts.service import Contact
-from pforte.contacts.store import contact_item
+from pforte.contacts.store import contact_item, number_guard
 from pforte.core.clock import iso, utcnow
 from pforte.storage import keys
 from pforte.storage.dynamo import (
@@ -35,85 +35,131 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef, TransactWriteItemTypeDef
 
 GET_BATCH = 100  # BatchGetItem's limit
-TRANSACTION_ROWS = 50  # a contact and its claim each: TransactWriteItems' 100 items
+TRANSACTION_ITEMS = 100  # TransactWriteItems' limit: a contact and its one or two claims each
 MAX_CONFLICT_ATTEMPTS = 8
+
+Part = Literal["contact", "email", "number"]
 
 
 class DynamoImportStore(DynamoTable):
     def existing_emails(self, tenant_id: str, email_keys: list[str]) -> set[str]:
+        return self._existing([keys.email_guard_key(tenant_id, key) for key in email_keys], "email_key")
+
+    def existing_numbers(self, tenant_id: str, number_keys: list[str]) -> set[str]:
+        guards = [keys.customer_number_guard_key(tenant_id, key) for key in number_keys]
+        return self._existing(guards, "number_key")
+
+    def _existing(self, guard_keys: list[dict[str, str]], attribute: str) -> set[str]:
+        """The `attribute` of every guard item of these keys that exists."""
         found: set[str] = set()
-        unique = list(dict.fromkeys(email_keys))
+        unique = list({(key[keys.PK], key[keys.SK]): key for key in guard_keys}.values())
         for start in range(0, len(unique), GET_BATCH):
             request: dict[str, KeysAndAttributesTypeDef] = {
                 self._table: {
-                    "Keys": [
-                        to_item(keys.email_guard_key(tenant_id, key))
-                        for key in unique[start : start + GET_BATCH]
-                    ],
+                    "Keys": [to_item(key) for key in unique[start : start + GET_BATCH]],
                     "ConsistentRead": True,
-                    "ProjectionExpression": "email_key",
+                    "ProjectionExpression": attribute,
                 }
             }
             for attempt in range(8):
                 response = self._client.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(self._table, []):
-                    found.add(from_item(item)["email_key"])
+                    found.add(from_item(item)[attribute])
                 request = response.get("UnprocessedKeys", {})  # type: ignore[assignment]
                 if not request:
                     break
                 time.sleep(min(0.05 * 2**attempt, 1.0))
         return found
 
-    def _parts(self, contact: Contact) -> list[TransactWriteItemTypeDef]:
+    def _parts(self, contact: Contact) -> list[tuple[Part, TransactWriteItemTypeDef]]:
         guard = {
             **keys.email_guard_key(contact.tenant_id, contact.email_key),
             "entity": "email_guard",
             "contact_id": contact.id,
             "email_key": contact.email_key,
         }
-        return [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": contact_item(contact),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item(guard),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
+        parts: list[tuple[Part, TransactWriteItemTypeDef]] = [
+            (
+                "contact",
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": contact_item(contact),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ),
+            (
+                "email",
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(guard),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ),
         ]
+        if contact.number_key:
+            parts.append(
+                (
+                    "number",
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": number_guard(contact),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                )
+            )
+        return parts
 
-    def add_many(self, contacts: list[Contact]) -> set[str]:
-        taken: set[str] = set()
-        for start in range(0, len(contacts), TRANSACTION_ROWS):
-            taken |= self._add_all_or_known(contacts[start : start + TRANSACTION_ROWS])
-        return taken
+    def add_many(self, contacts: list[Contact]) -> Claimed:
+        claimed = Claimed()
+        chunk: list[Contact] = []
+        items = 0
+        for contact in contacts:
+            size = 3 if contact.number_key else 2
+            if items + size > TRANSACTION_ITEMS:
+                self._add_all_or_known(chunk, claimed)
+                chunk, items = [], 0
+            chunk.append(contact)
+            items += size
+        self._add_all_or_known(chunk, claimed)
+        return claimed
 
-    def _add_all_or_known(self, contacts: list[Contact]) -> set[str]:
-        """One transaction for these rows; rows whose claim someone else holds drop out and the
-        rest go again, until they commit."""
-        taken: set[str] = set()
+    def _add_all_or_known(self, contacts: list[Contact], claimed: Claimed) -> None:
+        """One transaction for these rows; rows whose claim someone else holds drop out (into
+        `claimed`) and the rest go again, until they commit."""
         attempt = 0
         while contacts:
-            failed = self._try_transact([part for contact in contacts for part in self._parts(contact)])
+            owners: list[tuple[int, Part]] = []
+            parts: list[TransactWriteItemTypeDef] = []
+            for row, contact in enumerate(contacts):
+                for kind, part in self._parts(contact):
+                    owners.append((row, kind))
+                    parts.append(part)
+            failed = self._try_transact(parts)
             if failed is None:
                 break
             if failed:
-                # Part 2i is row i's contact (a fresh id: never there), 2i + 1 its claim.
-                lost = {index // 2 for index in failed}
-                taken |= {contacts[index].email_key for index in lost}
+                # A contact has a fresh id (never there): what failed is a claim.
+                lost: set[int] = set()
+                for index in failed:
+                    row, kind = owners[index]
+                    lost.add(row)
+                    number = contacts[row].number_key
+                    if kind == "number" and number:
+                        claimed.numbers.add(number)
+                    else:
+                        claimed.emails.add(contacts[row].email_key)
                 contacts = [contact for index, contact in enumerate(contacts) if index not in lost]
                 continue
             attempt += 1  # a conflict with another transaction on one of these items
             if attempt >= MAX_CONFLICT_ATTEMPTS:
                 raise RuntimeError("The import's writes kept conflicting with other writes.")
             time.sleep(min(0.05 * 2**attempt, 1.0))
-        return taken
 
 
 IMPORT_RECORD_SECONDS = 30 * 24 * 3600

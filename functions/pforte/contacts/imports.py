@@ -4,7 +4,8 @@ Accepted: `,` or `;` as delimiter, UTF-8 with or without BOM or Windows-1252, qu
 CRLF, header names in any case and in German, language as code or name. Every good row becomes a
 `not_registered` contact; a bad row is reported with its physical line and field and imports
 nothing; an address already in the tenant, or repeated in the file, is skipped, counted and listed
-by line.
+by line. A customer number another contact has, or an earlier row of the file, fails its row. The
+tenant's custom fields are read from the columns named by their keys.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, BinaryIO, Literal, Protocol
 
 from pydantic import SerializerFunctionWrapHandler, ValidationError, model_serializer
 
-from pforte.contacts.service import Contact, ContactCreate, new_contact
+from pforte.contacts.service import DEFAULT_RULES, Contact, ContactCreate, ContactRules, new_contact, rules_of
 from pforte.core.clock import is_id, new_id, utcnow
 from pforte.core.csvcells import restore
 from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
@@ -27,11 +29,19 @@ from pforte.core.fields import Language, Timestamp, email_key
 from pforte.core.identity import Actor, is_tenant_id
 from pforte.core.model import Model
 from pforte.core.uploads import UploadForm
+from pforte.customfields.service import (
+    CustomFieldRepository,
+    FieldDefinition,
+    MissingValue,
+    definitions,
+    from_text,
+)
 from pforte.tenants.service import TenantRepository
 
 TEMPLATE_FILENAME = "users_template.csv"
 TEMPLATE_CSV = (
-    "name,email,company,language\r\nErika Mustermann,erika.mustermann@example.com,Musterdruck GmbH,de\r\n"
+    "name,email,company,language,phone,customer_number\r\n"
+    "Erika Mustermann,erika.mustermann@example.com,Musterdruck GmbH,de,030 1234567,K-1001\r\n"
 )
 MAX_REPORTED_ERRORS = 1000
 MAX_REPORTED_SKIPS = 1000
@@ -45,7 +55,10 @@ _HEADERS = {
     "email": {"email", "e-mail", "e-mail-adresse", "email address", "e-mail address", "mail", "emailadresse"},
     "company": {"company", "firma", "unternehmen", "organisation", "organization"},
     "language": {"language", "sprache", "lang"},
+    "phone": {"phone", "telefon", "telephone", "phone number", "telefonnummer", "tel"},
+    "customer_number": {"customer number", "kundennummer", "kundennr", "customer no", "customer id"},
 }
+CUSTOM_PREFIX = "custom."
 _LANGUAGES = {
     Language.DE: {"de", "deutsch", "german", "ger", "deu", "de-de", "de_de"},
     Language.EN: {"en", "englisch", "english", "eng", "en-gb", "en-us", "en_gb", "en_us"},
@@ -97,14 +110,25 @@ class ImportReport(Model):
             self.skipped_rows.append(SkippedRow(line=line, email=email, reason=reason))
 
 
+@dataclass
+class Claimed:
+    """What a bulk write found claimed by contacts created meanwhile: comparable addresses and
+    customer number keys. The rows of those are not stored."""
+
+    emails: set[str] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+
+
 class ImportStore(Protocol):
     def existing_emails(self, tenant_id: str, email_keys: list[str]) -> set[str]:
         """Which of these comparable addresses the tenant has already."""
 
-    def add_many(self, contacts: list[Contact]) -> set[str]:
-        """Store new contacts, each with its address claim, each all or nothing. Returns the
-        comparable addresses found claimed at the write (by a contact created meanwhile): those
-        contacts are not stored."""
+    def existing_numbers(self, tenant_id: str, number_keys: list[str]) -> set[str]:
+        """Which of these customer number keys the tenant's contacts have already."""
+
+    def add_many(self, contacts: list[Contact]) -> Claimed:
+        """Store new contacts, each with its address (and customer number) claim, each all or
+        nothing; what was found claimed at the write: those contacts are not stored."""
 
 
 def header_invalid(message: str) -> DomainError:
@@ -185,13 +209,20 @@ def _delimiter(header: str) -> str:
     return ";" if counts[";"] > counts[","] else ","
 
 
-def _columns(header: list[str]) -> dict[str, int]:
+def _normalized(title: str) -> str:
+    return " ".join(title.strip().strip("\ufeff").lower().replace("_", " ").split())
+
+
+def _columns(header: list[str], custom_keys: Sequence[str] = ()) -> dict[str, int]:
     found: dict[str, int] = {}
+    custom = {_normalized(key): CUSTOM_PREFIX + key for key in custom_keys}
     for index, title in enumerate(header):
-        normalized = " ".join(title.strip().strip("\ufeff").lower().replace("_", " ").split())
-        for field, names in _HEADERS.items():
-            if normalized in names and field not in found:
-                found[field] = index
+        normalized = _normalized(title)
+        for name, names in _HEADERS.items():
+            if normalized in names and name not in found:
+                found[name] = index
+        if normalized in custom and custom[normalized] not in found:
+            found[custom[normalized]] = index
     missing = [field for field in ("name", "email") if field not in found]
     if missing:
         raise header_invalid(f"The header line has no {' and no '.join(missing)} column.")
@@ -211,9 +242,10 @@ def _language(raw: str, default: Language) -> Language | str:
 Row = tuple[int, dict[str, str | Language]]
 
 
-def read_rows(open_bytes: Callable[[], BinaryIO]) -> Iterator[Row]:
+def read_rows(open_bytes: Callable[[], BinaryIO], custom_keys: Sequence[str] = ()) -> Iterator[Row]:
     """(physical line of the row's start, field → value) for every non-empty row; line 1 is the
-    header (after Excel's optional `sep=;` line)."""
+    header (after Excel's optional `sep=;` line). The columns of `custom_keys` come as
+    `custom.<key>`."""
     with open_bytes() as source:
         sample = source.read(SAMPLE_BYTES)
         _check_is_csv(sample)
@@ -231,7 +263,7 @@ def read_rows(open_bytes: Callable[[], BinaryIO]) -> Iterator[Row]:
             raise header_invalid("The header line is too long.")
         reader = csv.reader(_prepend(first, text), delimiter=delimiter, strict=False)
         try:
-            columns = _columns(next(reader))
+            columns = _columns(next(reader), custom_keys)
             line = reader.line_num
             for record in reader:
                 start, line = line + 1, reader.line_num
@@ -266,6 +298,37 @@ def _row_errors(line: int, error: ValidationError) -> list[RowError]:
     return errors
 
 
+def _rule_errors(line: int, error: DomainError) -> list[RowError]:
+    """A row's phone number or custom values the tenant's rules refused."""
+    codes = {ErrorCode.INVALID_PHONE: "invalid_phone"}
+    return [
+        RowError(
+            line=line,
+            field=detail.field,
+            code="required" if isinstance(detail, MissingValue) else codes.get(error.code, "invalid"),
+            message=detail.message,
+        )
+        for detail in error.details
+    ]
+
+
+def _with_custom(values: dict[str, str | Language], fields: Sequence[FieldDefinition]) -> dict[str, object]:
+    """The row's values with its custom cells read as values of their fields' types."""
+    by_key = {definition.key: definition for definition in fields}
+    row: dict[str, object] = {
+        name: value for name, value in values.items() if not name.startswith(CUSTOM_PREFIX)
+    }
+    custom = {}
+    for name, cell in values.items():
+        if name.startswith(CUSTOM_PREFIX):
+            key = name.removeprefix(CUSTOM_PREFIX)
+            value = from_text(by_key[key], str(cell))
+            if value is not None:
+                custom[key] = value
+    row["custom"] = custom
+    return row
+
+
 class Resume(Model):
     """Where an interrupted import stands: every row up to `line` is in `report` (and stored)."""
 
@@ -282,8 +345,11 @@ def import_contacts(
     dry_run: bool = False,
     on_progress: Callable[[int, Resume], None] | None = None,
     resume: Resume | None = None,
+    rules: ContactRules = DEFAULT_RULES,
 ) -> ImportReport:
-    """Validate every row, skip known and repeated addresses, and store the rest in batches.
+    """Validate every row (with the tenant's `rules` for phone numbers and custom fields), skip
+    known and repeated addresses, fail rows whose customer number is taken, and store the rest in
+    batches.
 
     `on_progress` hears of every chunk stored, with where the import stands; given that as
     `resume`, a later run goes on from there (the rows before only mark their addresses as seen).
@@ -292,18 +358,38 @@ def import_contacts(
     report.dry_run = dry_run
     done_line = resume.line if resume else 0
     seen: set[str] = set()
+    seen_numbers: set[str] = set()
     pending: list[tuple[int, Contact]] = []
     processed = 0
     last_line = done_line
 
+    def fail(errors: list[RowError]) -> None:
+        report.failed_rows += 1
+        room = MAX_REPORTED_ERRORS - len(report.errors)
+        report.errors += errors[: max(room, 0)]
+
+    def number_taken(line: int, contact: Contact, why: str) -> list[RowError]:
+        message = f"The customer number {contact.customer_number} {why}."
+        return [RowError(line=line, field="customer_number", code="customer_number_taken", message=message)]
+
     def flush() -> None:
         known = store.existing_emails(tenant_id, [contact.email_key for _, contact in pending])
-        new = [(line, contact) for line, contact in pending if contact.email_key not in known]
+        numbers = [contact.number_key for _, contact in pending if contact.number_key]
+        taken = store.existing_numbers(tenant_id, numbers) if numbers else set()
+        new = [
+            (line, contact)
+            for line, contact in pending
+            if contact.email_key not in known and contact.number_key not in taken
+        ]
         if new and not dry_run:
-            known |= store.add_many([contact for _, contact in new])
+            claimed = store.add_many([contact for _, contact in new])
+            known |= claimed.emails
+            taken |= claimed.numbers
         for line, contact in pending:
             if contact.email_key in known:
                 report.skip(line, contact.email, "already_a_contact")
+            elif contact.number_key in taken:
+                fail(number_taken(line, contact, "belongs to another contact"))
             else:
                 report.imported += 1
         pending.clear()
@@ -314,28 +400,40 @@ def import_contacts(
         processed += 1
         values["language"] = _language(str(values.get("language", "")), default_language)
         try:
-            data = ContactCreate.model_validate(values)
+            data = ContactCreate.model_validate(_with_custom(values, rules.fields))
+            contact = new_contact(tenant_id, data, default_language, rules)
         except ValidationError as error:
             if line > done_line:
-                report.failed_rows += 1
-                room = MAX_REPORTED_ERRORS - len(report.errors)
-                report.errors += _row_errors(line, error)[: max(room, 0)]
+                fail(_row_errors(line, error))
+                last_line = line
+            continue
+        except DomainError as error:
+            if line > done_line:
+                fail(_rule_errors(line, error))
                 last_line = line
             continue
         key = email_key(data.email)
         if line <= done_line:  # accounted for before the interruption
             seen.add(key)
+            if contact.number_key:
+                seen_numbers.add(contact.number_key)
             continue
         last_line = line
         if key in seen:
             report.skip(line, data.email, "repeated_in_file")
             continue
         seen.add(key)
-        pending.append((line, new_contact(tenant_id, data, default_language)))
+        if contact.number_key in seen_numbers:
+            fail(number_taken(line, contact, "is in an earlier row of the file"))
+            continue
+        if contact.number_key:
+            seen_numbers.add(contact.number_key)
+        pending.append((line, contact))
         if len(pending) >= CHUNK_ROWS:
             flush()
     flush()
     report.skipped_rows.sort(key=lambda skipped: skipped.line)
+    report.errors.sort(key=lambda error: error.line)
     return report
 
 
@@ -474,6 +572,7 @@ def run_uploaded_import(
     store: ImportStore,
     uploads: Uploads,
     tenants: TenantRepository,
+    custom_fields: CustomFieldRepository,
     key: str,
     size: int,
     *,
@@ -498,6 +597,7 @@ def run_uploaded_import(
         jobs.finish(job, ImportStatus.FAILED, None, f"The file is larger than {MAX_UPLOAD_BYTES} bytes.")
         return job
     tenant = tenants.get(job.tenant_id)
+    rules = rules_of(tenant, definitions(custom_fields, job.tenant_id))
     processed = 0
 
     def progress(rows: int, resume: Resume) -> None:
@@ -509,11 +609,12 @@ def run_uploaded_import(
         report = import_contacts(
             store,
             job.tenant_id,
-            read_rows(lambda: uploads.open(key)),
+            read_rows(lambda: uploads.open(key), [field.key for field in rules.fields]),
             tenant.default_language if tenant else Language.DE,
             dry_run=job.dry_run,
             on_progress=progress,
             resume=job.resume,
+            rules=rules,
         )
     except DomainError as error:
         jobs.finish(job, ImportStatus.FAILED, None, error.message)
@@ -542,6 +643,7 @@ def import_csv(
     jobs: ImportJobRepository,
     uploads: Uploads,
     tenants: TenantRepository,
+    custom_fields: CustomFieldRepository,
     actor: Actor,
     data: bytes,
     *,
@@ -561,6 +663,12 @@ def import_csv(
         return job
     tenant = tenants.get(actor.tenant_id)
     default_language = tenant.default_language if tenant else Language.DE
+    rules = rules_of(tenant, definitions(custom_fields, actor.tenant_id))
     return import_contacts(
-        store, actor.tenant_id, read_rows(lambda: io.BytesIO(data)), default_language, dry_run=dry_run
+        store,
+        actor.tenant_id,
+        read_rows(lambda: io.BytesIO(data), [field.key for field in rules.fields]),
+        default_language,
+        dry_run=dry_run,
+        rules=rules,
     )

@@ -1,13 +1,22 @@
-"""Contacts in DynamoDB: one item per contact, one guard item per address, a status index."""
+"""Contacts in DynamoDB: one item per contact, one guard item per address and per customer
+number, a status index."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from pforte.contacts.service import Contact, ContactQuery, Dependents, EmailTaken, StaleContact
+from pforte.contacts.service import (
+    Contact,
+    ContactQuery,
+    CustomerNumberTaken,
+    Dependents,
+    EmailTaken,
+    StaleContact,
+)
 from pforte.core.counters import Counter
 from pforte.core.pagination import Page
 from pforte.jobs.service import Job
@@ -41,8 +50,30 @@ def contact_item(contact: Contact) -> Item:
             "email_key": contact.email_key,
             # `deleting` is only ever set by the delete itself (see _remove_in_steps).
             **contact.model_dump(mode="json", exclude={"deleting"}),
+            # DynamoDB takes numbers as Decimal (no floats); they read back as int or float.
+            "custom": {
+                key: Decimal(str(value)) if isinstance(value, float) else value
+                for key, value in contact.custom.items()
+            },
         }
     )
+
+
+def number_guard(contact: Contact) -> Item:
+    """The item that holds the contact's customer number (only for a contact with one)."""
+    assert contact.number_key is not None
+    return to_item(
+        {
+            **keys.customer_number_guard_key(contact.tenant_id, contact.number_key),
+            "entity": "customer_number_guard",
+            "contact_id": contact.id,
+            "number_key": contact.number_key,
+        }
+    )
+
+
+# What a failed claim in a transaction means, by the part's index.
+Claims = Mapping[int, type[Exception]]
 
 
 class DynamoContactRepository(DynamoTable):
@@ -137,11 +168,42 @@ class DynamoContactRepository(DynamoTable):
             }
         }
 
+    def _claim_number(self, contact: Contact) -> TransactWriteItemTypeDef:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": number_guard(contact),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def _release_number(self, contact: Contact) -> TransactWriteItemTypeDef:
+        assert contact.number_key is not None
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": to_item(keys.customer_number_guard_key(contact.tenant_id, contact.number_key)),
+                "ConditionExpression": "contact_id = :id",
+                "ExpressionAttributeValues": {":id": {"S": contact.id}},
+            }
+        }
+
+    def _releases(self, contact: Contact) -> list[TransactWriteItemTypeDef]:
+        """Releasing every claim of a contact that goes."""
+        return [
+            self._release_email(contact),
+            *([self._release_number(contact)] if contact.number_key else []),
+        ]
+
     def add(self, contact: Contact) -> None:
-        self._commit(self.creation_parts(contact), email_claim_at=1)
+        claims: dict[int, type[Exception]] = {1: EmailTaken}
+        if contact.number_key:
+            claims[2] = CustomerNumberTaken
+        self._commit(self.creation_parts(contact), claims)
 
     def creation_parts(self, contact: Contact) -> list[TransactWriteItemTypeDef]:
-        """A new contact and its address claim (the claim second), for a transaction."""
+        """A new contact and its address claim (the claim second), and its customer number's claim
+        (third) if it has one, for a transaction."""
         return [
             {
                 "Put": {
@@ -151,6 +213,7 @@ class DynamoContactRepository(DynamoTable):
                 }
             },
             self._claim_email(contact),
+            *([self._claim_number(contact)] if contact.number_key else []),
         ]
 
     def by_email(self, tenant_id: str, email_key: str) -> Contact | None:
@@ -168,10 +231,10 @@ class DynamoContactRepository(DynamoTable):
                 }
             }
         ]
-        claim_at = None
+        claims: dict[int, type[Exception]] = {}
         if contact.email_key != previous.email_key:
             parts += [self._release_email(previous), self._claim_email(contact)]
-            claim_at = 2
+            claims[2] = EmailTaken
             # A link mailed to the old address must not activate the account for the new one.
             parts.append(
                 {
@@ -181,7 +244,13 @@ class DynamoContactRepository(DynamoTable):
                     }
                 }
             )
-        self._commit(parts, email_claim_at=claim_at)
+        if contact.number_key != previous.number_key:
+            if previous.number_key:
+                parts.append(self._release_number(previous))
+            if contact.number_key:
+                claims[len(parts)] = CustomerNumberTaken
+                parts.append(self._claim_number(contact))
+        self._commit(parts, claims)
 
     def _dependents(self, contact: Contact) -> list[dict[str, Any]]:
         """Every item in the contact's partition (jobs, tokens, mail log), read consistently."""
@@ -246,7 +315,7 @@ class DynamoContactRepository(DynamoTable):
                 "ExpressionAttributeValues": {":version": {"N": str(contact.version)}},
             }
         }
-        parts: list[TransactWriteItemTypeDef] = [owner, self._release_email(contact)]
+        parts: list[TransactWriteItemTypeDef] = [owner, *self._releases(contact)]
         summary = keys.summary_key(contact.tenant_id, contact.id)
         read_counts: dict[str, Any] = {}
         for item in dependents.items:
@@ -271,7 +340,7 @@ class DynamoContactRepository(DynamoTable):
             ]
         parts.append(self._summary_as_read(summary, read_counts))
         if len(parts) <= MAX_TRANSACTION_ITEMS and not contact.deleting:
-            self._commit(parts, email_claim_at=None)
+            self._commit(parts, {})
             return
         self._remove_in_steps(contact, dependents, on_commit)
 
@@ -354,14 +423,16 @@ class DynamoContactRepository(DynamoTable):
                     "ConditionExpression": "attribute_exists(deleting)",
                 }
             },
-            self._release_email(contact),
+            *self._releases(contact),
         ]
-        self._commit(parts, email_claim_at=None)
+        self._commit(parts, {})
 
-    def _commit(self, parts: list[TransactWriteItemTypeDef], email_claim_at: int | None) -> None:
+    def _commit(self, parts: list[TransactWriteItemTypeDef], claims: Claims) -> None:
+        """The transaction; a failed claim raises what `claims` names for it, any other failure
+        StaleContact."""
         failed = self._try_transact(parts)
         if failed is not None:
-            raise EmailTaken if email_claim_at is not None and email_claim_at in failed else StaleContact
+            raise next((claims[index] for index in sorted(failed) if index in claims), StaleContact)
 
 
 def _job_fields(item: dict[str, Any]) -> dict[str, Any]:

@@ -47,6 +47,9 @@ class ErrorCode(StrEnum):
     # permission groups
     GROUP_IN_USE = "group_in_use"
     DEFAULT_GROUP = "default_group"
+    # issue 11, the contact itself
+    INVALID_PHONE = "invalid_phone"
+    CUSTOMER_NUMBER_TAKEN = "customer_number_taken"
 
 
 STATUS_OF: dict[ErrorCode, HTTPStatus] = {
@@ -81,6 +84,8 @@ STATUS_OF: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.MANDATE_REFERENCE_TAKEN: HTTPStatus.CONFLICT,
     ErrorCode.GROUP_IN_USE: HTTPStatus.CONFLICT,
     ErrorCode.DEFAULT_GROUP: HTTPStatus.CONFLICT,
+    ErrorCode.INVALID_PHONE: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ErrorCode.CUSTOMER_NUMBER_TAKEN: HTTPStatus.CONFLICT,
 }
 
 

@@ -15,6 +15,7 @@ from zipstream import ZIP_STORED, ZipStream
 from pforte.contacts.service import Contact, ContactRepository, terms_accepted_at
 from pforte.core.clock import iso
 from pforte.core.csvcells import neutralise
+from pforte.customfields.service import FieldDefinition, shown, to_text
 from pforte.jobs.files import file_key
 from pforte.jobs.service import Job
 
@@ -83,10 +84,14 @@ ACCOUNT_COLUMNS = (
     "invitation_sent_at",
     "terms_accepted_at",
     "created_at",
+    "phone",
+    "customer_number",
 )
 
 
-def _account_row(contact: Contact, current_terms: str | None) -> list[str]:
+def _account_row(
+    contact: Contact, current_terms: str | None, fields: Sequence[FieldDefinition] = ()
+) -> list[str]:
     def when(value: Any) -> str:
         return iso(value) if value else ""
 
@@ -99,27 +104,36 @@ def _account_row(contact: Contact, current_terms: str | None) -> list[str]:
         when(contact.invitation_sent_at),
         when(terms_accepted_at(contact, current_terms)),
         when(contact.created_at),
+        contact.phone or "",
+        contact.customer_number or "",
     ]
+    values = shown(fields, contact.custom)
+    cells += [to_text(values.get(field.key)) for field in fields]
     return [neutralise(cell) for cell in cells]
 
 
 def accounts_csv(
-    contacts: ContactRepository, tenant_id: str, request: AccountExportRequest, current_terms: str | None
+    contacts: ContactRepository,
+    tenant_id: str,
+    request: AccountExportRequest,
+    current_terms: str | None,
+    fields: Sequence[FieldDefinition] = (),
 ) -> Iterator[bytes]:
     """The accounts that match the request, every page of them, as a UTF-8 CSV with a byte order
-    mark (so that Excel reads it as UTF-8) and a header the import understands. No secrets: the
-    contact holds none, and only these columns are written."""
+    mark (so that Excel reads it as UTF-8) and a header the import understands; the tenant's
+    custom fields follow as one column each, named by key. No secrets: the contact holds none, and
+    only these columns are written."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=request.delimiter, lineterminator="\r\n")
     buffer.write("\ufeff")
-    writer.writerow(ACCOUNT_COLUMNS)
+    writer.writerow([*ACCOUNT_COLUMNS, *(field.key for field in fields)])
     query = request.filters.query()
     after: str | None = None
     while True:
         page = contacts.page(tenant_id, query, after, CONTACTS_PAGE)
         for contact in page.items:
             if request.includes(contact):
-                writer.writerow(_account_row(contact, current_terms))
+                writer.writerow(_account_row(contact, current_terms, fields))
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()

@@ -25,6 +25,7 @@ from pforte.core.fields import Timestamp, safe_filename
 from pforte.core.identity import Actor
 from pforte.core.model import Model
 from pforte.core.ports import MessageQueue
+from pforte.customfields.service import CustomFieldRepository, definitions
 from pforte.jobs.files import FileMissing, parse_file_key
 from pforte.jobs.service import JobRepository
 from pforte.terms.service import TermsRepository, current_version
@@ -248,6 +249,7 @@ class ExportWork:
     files: FileChunks
     objects: ExportObjects
     terms: TermsRepository
+    custom_fields: CustomFieldRepository
 
 
 class ExportFailed(Exception):
@@ -468,7 +470,8 @@ def _source(work: ExportWork, export: Export) -> tuple[Iterable[bytes], int]:
             return archive.backup(contact, jobs.result(), work.files)
     assert export.request is not None
     current_terms = current_version(work.terms, export.tenant_id)
-    return archive.accounts_csv(work.contacts, export.tenant_id, export.request, current_terms), 0
+    fields = definitions(work.custom_fields, export.tenant_id)
+    return archive.accounts_csv(work.contacts, export.tenant_id, export.request, current_terms, fields), 0
 
 
 def _fail(work: ExportWork, export: Export, run_id: str, problem: ExportProblem) -> Export | None:

@@ -246,3 +246,16 @@ def activity_prefix(kind: str | None = None) -> str:
 
 def activity_key(tenant_id: str, contact_id: str, kind: str, activity_id: str) -> dict[str, str]:
     return {PK: contact_partition(tenant_id, contact_id), SK: f"{activity_prefix(kind)}{activity_id}"}
+
+
+# --- issue 11, the contact itself: customer numbers and the tenant's custom fields ---------------
+
+
+def customer_number_guard_key(tenant_id: str, number_key: str) -> dict[str, str]:
+    """Holds a customer number for one contact of the tenant (as the email guard an address)."""
+    return {PK: f"TENANT#{tenant_id}#CUSTOMER_NUMBER#{number_key}", SK: "CUSTOMER_NUMBER"}
+
+
+def custom_fields_key(tenant_id: str) -> dict[str, str]:
+    """The tenant's custom field definitions."""
+    return {PK: f"TENANT#{tenant_id}", SK: "CUSTOM_FIELDS"}

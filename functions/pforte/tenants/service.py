@@ -23,6 +23,7 @@ from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import EmailAddress, Language, Name, Timestamp
 from pforte.core.identity import Actor, require_admin
 from pforte.core.model import Model
+from pforte.core.phones import DEFAULT_COUNTRY, Country
 
 DEFAULT_TIME_ZONE = "Europe/Berlin"
 DEFAULT_ACTIVATION_LINK_DAYS = 7
@@ -162,6 +163,8 @@ class Tenant(Model):
     # The permission group of new contacts (pforte.rights; "default" is the built-in group with
     # all rights that every tenant has). Changed through PATCH /permission-groups/{id}.
     default_permission_group_id: str = DEFAULT_PERMISSION_GROUP_ID
+    # Where the tenant's customers are: national phone numbers are read as this country's.
+    country: str = DEFAULT_COUNTRY
     created_at: datetime
     updated_at: datetime
 
@@ -180,6 +183,7 @@ class TenantOut(Model):
     activation_link_days: int
     consent_channels: list[ConsentChannel]
     default_permission_group_id: str
+    country: str
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -208,6 +212,9 @@ class TenantPatch(Model):
             "The whole list of consent channels. A changed wording counts its version up; a removed "
             "channel's consents are no longer shown."
         ),
+    )
+    country: Country | None = Field(
+        default=None, description="ISO 3166-1 alpha-2; national phone numbers are read as this country's"
     )
 
 

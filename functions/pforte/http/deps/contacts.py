@@ -9,10 +9,32 @@ from aws_lambda_powertools.event_handler import Depends
 
 from pforte import wiring
 from pforte.contacts.lifecycle import LoginIdentities
-from pforte.contacts.service import ContactFinder, ContactRepository
+from pforte.contacts.service import ContactFinder, ContactRepository, ContactRules, rules_of
 from pforte.contacts.summary import Counts
+from pforte.http.auth import CurrentActor, CurrentCustomer
 
 Contacts = Annotated[ContactRepository, Depends(wiring.contact_repository)]
 ContactsByEmail = Annotated[ContactFinder, Depends(wiring.contact_finder)]
 SummaryCounts = Annotated[Counts, Depends(wiring.summary_counts)]
 Logins = Annotated[LoginIdentities, Depends(wiring.login_identities)]
+
+
+def _rules(tenant_id: str) -> ContactRules:
+    from pforte.customfields.service import definitions
+
+    fields = definitions(wiring.custom_field_repository(), tenant_id)
+    return rules_of(wiring.tenant_repository().get(tenant_id), fields)
+
+
+def staff_contact_rules(actor: CurrentActor) -> ContactRules:
+    """The caller's tenant's rules for contact fields (phone region, custom fields)."""
+    return _rules(actor.tenant_id)
+
+
+def customer_contact_rules(customer: CurrentCustomer) -> ContactRules:
+    """The signed-in customer's tenant's rules for contact fields."""
+    return _rules(customer.tenant_id)
+
+
+StaffContactRules = Annotated[ContactRules, Depends(staff_contact_rules)]
+CustomerContactRules = Annotated[ContactRules, Depends(customer_contact_rules)]
