@@ -12,19 +12,18 @@ from botocore.exceptions import ClientError
 from pforte.activation.service import ATTEMPT_WINDOW, MAX_FAILED_ATTEMPTS, IssuedLink, LinkPurpose
 from pforte.contacts.service import Contact
 from pforte.contacts.store import contact_item
-from pforte.core.clock import iso, new_id, utcnow
-from pforte.core.counters import Counter
+from pforte.core.clock import iso, utcnow
 from pforte.core.retry import Retry, with_retries
 from pforte.mail.messages import OutgoingMail
+from pforte.mail.store import mail_log_parts
 from pforte.storage import keys
-from pforte.storage.dynamo import DynamoTable, count_change, from_item, is_condition_failure, to_item
+from pforte.storage.dynamo import DynamoTable, from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 # The mail log keeps what was sent for a year; DynamoDB's TTL removes it after that.
-MAIL_LOG_SECONDS = 366 * 24 * 3600
 # Long enough to outlive every redelivery of a queued message.
 REQUEST_MARK_SECONDS = 4 * 24 * 3600
 
@@ -119,7 +118,6 @@ class DynamoActivationRepository(DynamoTable):
         return self._try_transact(parts) is None
 
     def record_sent(self, contact: Contact, previous: Contact, mail: OutgoingMail, message_id: str) -> None:
-        sent_at = utcnow()
         parts: list[TransactWriteItemTypeDef] = [
             {
                 # Only the invitation fields: whatever else changed meanwhile stays.
@@ -134,26 +132,7 @@ class DynamoActivationRepository(DynamoTable):
                     },
                 }
             },
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item(
-                        {
-                            **keys.mail_log_key(contact.tenant_id, contact.id, new_id()),
-                            "entity": "mail",
-                            "recipient": mail.to,
-                            "template": mail.template,
-                            "subject": mail.subject,
-                            "text": mail.text,
-                            "message_id": message_id,
-                            "sent_at": iso(sent_at),
-                            keys.TTL: _epoch(sent_at) + MAIL_LOG_SECONDS,
-                        }
-                    ),
-                }
-            },
-            # Mails sent to the contact, all told (the log itself keeps each for MAIL_LOG_SECONDS).
-            count_change(self._table, keys.summary_key(contact.tenant_id, contact.id), {Counter.MAILS: 1}),
+            *mail_log_parts(self._table, contact, mail, message_id),
         ]
         self._transact(parts)
 

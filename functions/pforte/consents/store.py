@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from pforte.consents.service import ConsentState, HistoryEntry, PendingLink, granted_delta
 from pforte.contacts.service import Contact
-from pforte.core.clock import iso, new_id, utcnow
+from pforte.core.clock import iso
 from pforte.core.counters import Counter
 from pforte.core.pagination import Page
 from pforte.mail.messages import OutgoingMail
+from pforte.mail.store import mail_log_parts
 from pforte.storage import keys
 from pforte.storage.dynamo import DynamoTable, count_change, from_item, model_from, to_item
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef
 
 # As the activation store's mail log: kept for a year.
-MAIL_LOG_SECONDS = 366 * 24 * 3600
 
 
 def _epoch(moment: datetime) -> int:
@@ -190,7 +190,6 @@ class DynamoConsentRepository(DynamoTable):
         )
 
     def record_sent(self, contact: Contact, state: ConsentState, mail: OutgoingMail, message_id: str) -> None:
-        sent_at = utcnow()
         parts: list[TransactWriteItemTypeDef] = [
             {
                 # Only the mark: whatever else changed meanwhile stays (a redelivered message of
@@ -203,25 +202,7 @@ class DynamoConsentRepository(DynamoTable):
                     "ExpressionAttributeValues": {":request": {"S": state.request_id or ""}},
                 }
             },
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item(
-                        {
-                            **keys.mail_log_key(contact.tenant_id, contact.id, new_id()),
-                            "entity": "mail",
-                            "recipient": mail.to,
-                            "template": mail.template,
-                            "subject": mail.subject,
-                            "text": mail.text,
-                            "message_id": message_id,
-                            "sent_at": iso(sent_at),
-                            keys.TTL: _epoch(sent_at) + MAIL_LOG_SECONDS,
-                        }
-                    ),
-                }
-            },
-            count_change(self._table, keys.summary_key(contact.tenant_id, contact.id), {Counter.MAILS: 1}),
+            *mail_log_parts(self._table, contact, mail, message_id),
         ]
         # Nothing to log for a contact deleted while its mail went out.
         self._try_transact(parts)

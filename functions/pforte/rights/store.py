@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from pforte.contacts.service import Contact
-from pforte.core.clock import iso, new_id, utcnow
-from pforte.core.counters import Counter
+from pforte.core.clock import iso
 from pforte.mail.messages import OutgoingMail
+from pforte.mail.store import mail_log_parts
 from pforte.rights.notifications import NotificationPreferences
 from pforte.rights.service import (
     MAX_GROUPS,
@@ -40,8 +40,6 @@ from pforte.tenants.service import DEFAULT_PERMISSION_GROUP_ID
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
-
-MAIL_LOG_SECONDS = 366 * 24 * 3600  # as the activation mails' log
 
 
 def _group_item(group: PermissionGroup) -> dict[str, Any]:
@@ -323,27 +321,8 @@ class DynamoGroupRepository(DynamoTable):
 
     def record_mail(self, contact: Contact, mail: OutgoingMail, message_id: str) -> None:
         """The sent mail in the contact's mail log, counted on its summary."""
-        sent_at = utcnow()
         parts: list[TransactWriteItemTypeDef] = [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item(
-                        {
-                            **keys.mail_log_key(contact.tenant_id, contact.id, new_id()),
-                            "entity": "mail",
-                            "recipient": mail.to,
-                            "template": mail.template,
-                            "subject": mail.subject,
-                            "text": mail.text,
-                            "message_id": message_id,
-                            "sent_at": iso(sent_at),
-                            keys.TTL: int(sent_at.timestamp()) + MAIL_LOG_SECONDS,
-                        }
-                    ),
-                }
-            },
-            count_change(self._table, keys.summary_key(contact.tenant_id, contact.id), {Counter.MAILS: 1}),
+            *mail_log_parts(self._table, contact, mail, message_id),
             {
                 "ConditionCheck": {
                     "TableName": self._table,
