@@ -520,3 +520,14 @@ def test_an_account_export_needs_no_body(api: Api, queues: QueueRunner) -> None:
     assert response.status == 202, response.text
     export = finished(api, queues, response.body["export_id"])
     assert [row["email"] for row in rows(download(export).content)] == ["anna@example.com"]
+
+
+def test_the_backups_profile_carries_the_phone_and_customer_number_when_given(
+    api: Api, queues: QueueRunner
+) -> None:
+    contact_id = customer(api)
+    changed = api.patch(f"/contacts/{contact_id}", {"phone": "+41 44 668 18 00", "customer_number": "K-77"})
+    assert changed.status == 200
+    export = finished(api, queues, request_backup(api, contact_id))
+    profile = json.loads(zipfile.ZipFile(io.BytesIO(download(export).content)).read("user-profile.json"))
+    assert (profile["phone"], profile["customer_number"]) == ("+41446681800", "K-77")

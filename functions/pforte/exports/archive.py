@@ -57,12 +57,14 @@ def _job_entry(job: Job) -> dict[str, Any]:
 def backup(contact: Contact, jobs: Sequence[Job], files: FileChunks) -> tuple[Iterable[bytes], int]:
     """The customer's backup ZIP as a stream, and its exact size in bytes.
 
-    `user-profile.json` (name, email, company), `jobs.json` (every job with its fields and files),
+    `user-profile.json` (name, email, company; phone and customer number when given), `jobs.json` (every job with its fields and files),
     and a folder per job with its stored files (input.pdf, model.json, support/...). Files are
     stored as they are (no recompression: PDFs gain nothing), with ZIP64 where sizes call for it;
     stored entries let the archive's size be known before it is written, for progress."""
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
-    profile = {"name": contact.name, "email": contact.email, "company": contact.company}
+    profile: dict[str, object] = {"name": contact.name, "email": contact.email, "company": contact.company}
+    # Left out while empty, as the API leaves them out.
+    profile |= {name: value for name in ("phone", "customer_number") if (value := getattr(contact, name))}
     archive.add(_json(profile), "user-profile.json")
     ordered = sorted(jobs, key=lambda job: job.id)
     archive.add(_json([_job_entry(job) for job in ordered]), "jobs.json")
