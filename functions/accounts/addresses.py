@@ -47,7 +47,11 @@ def list_addresses(
     tags=["addresses"],
     status_code=201,
     openapi_extensions=errors(
-        ErrorCode.NOT_FOUND, ErrorCode.INVALID_POSTAL_CODE, ErrorCode.LIMIT_REACHED, ErrorCode.CONFLICT
+        ErrorCode.NOT_FOUND,
+        ErrorCode.INVALID_POSTAL_CODE,
+        ErrorCode.INVALID_PHONE,
+        ErrorCode.LIMIT_REACHED,
+        ErrorCode.CONFLICT,
     ),
 )
 def add_address(
@@ -76,7 +80,11 @@ def get_address(
     summary="Change an address; `is_default: true` makes it its kind's default",
     tags=["addresses"],
     openapi_extensions=errors(
-        ErrorCode.NOT_FOUND, ErrorCode.INVALID_POSTAL_CODE, ErrorCode.LIMIT_REACHED, ErrorCode.CONFLICT
+        ErrorCode.NOT_FOUND,
+        ErrorCode.INVALID_POSTAL_CODE,
+        ErrorCode.INVALID_PHONE,
+        ErrorCode.LIMIT_REACHED,
+        ErrorCode.CONFLICT,
     ),
 )
 def change_address(

@@ -24,7 +24,13 @@ router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 # 404: the token's contact was deleted meanwhile, or no such address of theirs; 403: the account
 # is not active, or the customer lacks `profile.edit`.
 _READ_ERRORS = (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN)
-_WRITE_ERRORS = (*_READ_ERRORS, ErrorCode.INVALID_POSTAL_CODE, ErrorCode.LIMIT_REACHED, ErrorCode.CONFLICT)
+_WRITE_ERRORS = (
+    *_READ_ERRORS,
+    ErrorCode.INVALID_POSTAL_CODE,
+    ErrorCode.INVALID_PHONE,
+    ErrorCode.LIMIT_REACHED,
+    ErrorCode.CONFLICT,
+)
 
 
 @router.get(

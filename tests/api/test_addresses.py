@@ -68,7 +68,7 @@ def test_staff_add_read_change_and_delete_an_address(api: Api, role: str) -> Non
         "postal_code": "10115",
         "city": "Berlin",
         "country": "DE",
-        "phone": "+49 30 123456",
+        "phone": "+4930123456",  # E.164
         "is_default": True,
         "created_at": None,
         "updated_at": None,
@@ -402,3 +402,17 @@ def test_an_address_added_while_the_contact_is_deleted_goes_with_it(
     assert added
     assert address_repository().addresses("acme", anna).items == ()
     assert address_repository().addresses("acme", anna).counters == {}
+
+
+def test_an_addresses_phone_is_read_in_its_country_and_kept_in_e164(api: Api) -> None:
+    anna = new_contact(api)
+    vienna = address(country="AT", postal_code="1010", city="Wien", phone="01 5880")
+    added = api.post(f"/contacts/{anna}/addresses", vienna)
+    assert added.status == 201, added.text
+    assert added.body["phone"] == "+4315880"
+    refused = api.post(f"/contacts/{anna}/addresses", address(phone="12"))
+    assert refused.status == 422
+    assert refused.error_code == "invalid_phone"
+    changed = api.patch(f"/contacts/{anna}/addresses/{added.body['id']}", {"phone": "not a number"})
+    assert changed.error_code == "invalid_phone"
+    assert api.get(f"/contacts/{anna}/addresses/{added.body['id']}").body["phone"] == "+4315880"

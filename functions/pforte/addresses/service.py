@@ -23,6 +23,7 @@ from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import Name, OptionalText, Timestamp
 from pforte.core.model import Model
 from pforte.core.pagination import Page
+from pforte.core.phones import invalid_phone, to_e164
 from pforte.core.retry import with_retries
 
 MAX_PER_KIND = 20
@@ -193,6 +194,18 @@ def _normal_postal_code(postal_code: str) -> str:
     return " ".join(postal_code.split()).upper()
 
 
+def _checked(address: Address) -> Address:
+    """The address with its postal code and phone number checked and in their normal forms (the
+    phone in E.164, a national number read as one of the address's country)."""
+    address = _check_postal_code(address)
+    if not address.phone:
+        return address
+    try:
+        return address.model_copy(update={"phone": to_e164(address.phone, address.country)})
+    except ValueError:
+        raise invalid_phone("phone", address.phone) from None
+
+
 def _check_postal_code(address: Address) -> Address:
     normal = _normal_postal_code(address.postal_code)
     problem = postal_code_error(address.country, normal)
@@ -294,9 +307,7 @@ def add_address(repository: AddressRepository, contact: Contact, data: AddressCr
     """A new address; the first of its kind, or one given `is_default`, is its kind's default."""
     now = utcnow()
     fields = data.model_dump(exclude={"is_default"})
-    address = _check_postal_code(
-        Address(id=new_id(), contact_id=contact.id, created_at=now, updated_at=now, **fields)
-    )
+    address = _checked(Address(id=new_id(), contact_id=contact.id, created_at=now, updated_at=now, **fields))
 
     def attempt() -> Address:
         read = repository.addresses(contact.tenant_id, contact.id)
@@ -331,8 +342,8 @@ def change_address(
         if changed == current and not patch.is_default:
             return current
         changed = Address.model_validate(changed.model_dump())
-        if {"postal_code", "country"} & given:
-            changed = _check_postal_code(changed)
+        if {"postal_code", "country", "phone"} & given:
+            changed = _checked(changed)
         if changed.kind is not current.kind and (
             sum(a.kind is changed.kind for a in read.items) >= MAX_PER_KIND
         ):
