@@ -3,7 +3,7 @@ file that goes up by presigned POST and is checked by its content on arrival.
 
 An attachment is pending until it arrives, then stored (with the type its bytes were found to be)
 or rejected (removed again; the activity says why). Attachments live below the contact's own
-prefix (`contacts.deletion.contact_files_prefix`), so the contact's clean-up removes them all.
+prefix (`contacts.service.contact_files_prefix`), so the contact's clean-up removes them all.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from typing import Annotated, Protocol
 
 from pydantic import AfterValidator, ConfigDict, Field, StrictInt
 
-from pforte.contacts.deletion import contact_files_prefix
-from pforte.contacts.service import ContactRepository, get_contact
+from pforte.contacts.service import ContactRepository, contact_files_prefix, get_contact
 from pforte.core.clock import is_id, new_id, utcnow
 from pforte.core.errors import must_exist, not_found, validation_error
 from pforte.core.fields import Timestamp

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from pforte.aws.uploads import S3Uploads
-from pforte.contacts.deletion import contact_files_prefix
+from pforte.contacts.service import contact_files_prefix
 from pforte.jobs.files import FileMissing, StoredObject
 from pforte.jobs.service import files_prefix
 

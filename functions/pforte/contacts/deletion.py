@@ -37,12 +37,6 @@ class ContactFiles(Protocol):
         its versions; nothing to do when there is none."""
 
 
-def contact_files_prefix(tenant_id: str, contact_id: str) -> str:
-    """Where the files of a contact's account parts live (activity attachments, ...): one prefix,
-    so that the contact's clean-up removes them all."""
-    return f"tenants/{tenant_id}/contacts/{contact_id}/"
-
-
 class ContactCleanup(Model):
     """What a deleted contact left outside DynamoDB: the message of the clean-up queue."""
 

@@ -381,6 +381,12 @@ def create_contact(
     return contact
 
 
+def contact_files_prefix(tenant_id: str, contact_id: str) -> str:
+    """Where the files of a contact's account parts live (activity attachments, ...): one prefix,
+    so that the contact's clean-up removes them all."""
+    return f"tenants/{tenant_id}/contacts/{contact_id}/"
+
+
 def get_contact(
     contacts: ContactRepository, actor: Actor, contact_id: str, *, deleting: bool = False
 ) -> Contact:
