@@ -121,7 +121,15 @@ def copy_code(source: Path, target: Path) -> None:
             shutil.copy2(entry, target / entry.name)
 
 
+# Modules a dependency ships that no Python 3 can import (olefile keeps its Python 2 version beside
+# the real one). pip skips what it cannot compile; the artifact leaves them out, so that every
+# module in it has bytecode.
+NOT_PYTHON_3 = ("olefile/olefile2.py",)
+
+
 def compile_bytecode(tree: Path, python: str, mode: str = "unchecked-hash") -> None:
+    for module in NOT_PYTHON_3:
+        (tree / module).unlink(missing_ok=True)
     command = [
         *(python, "-m", "compileall", "-q", "-f", "-j", os.environ.get("BUILD_JOBS", "1")),
         *("--invalidation-mode", mode, "-s", str(tree), "-p", TASK_ROOT, str(tree)),
