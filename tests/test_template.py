@@ -231,3 +231,11 @@ def test_the_snapshot_hook_makes_the_clients_each_api_function_may_call() -> Non
             )
         }
         assert {CLIENT_SERVICES[client] for client in snapstart.CLIENTS[module_name]} == allowed, name
+
+
+def test_the_customers_own_routes_take_customer_tokens_and_only_they() -> None:
+    for route in api_routes():
+        if route.path == "/me" or route.path.startswith("/me/"):
+            assert route.authorizer == "CustomerAuthorizer", (route.method, route.path)
+        elif route.authorizer == "CustomerAuthorizer":
+            raise AssertionError(f"{route.method} {route.path} takes customer tokens outside /me")
