@@ -408,3 +408,12 @@ def test_the_consents_read_a_constant_number_of_items(api: Api, anna: str, dynam
     dynamodb_calls.clear()
     assert api.get(CONSENTS.format(anna)).status == 200
     assert dynamodb_calls == ["GetItem", "GetItem", "Query"]
+
+
+def test_an_unknown_source_is_refused_naming_the_sources_as_sent(api: Api) -> None:
+    contact_id = contact_in(api, "not_registered")
+    refused = grant(api, contact_id, "post", source="web")
+    assert refused.status == 422
+    (detail,) = refused.body["error"]["details"]
+    assert detail["field"] == "source"
+    assert "'staff'" in detail["message"] and "ConsentSource" not in detail["message"]

@@ -246,7 +246,8 @@ class ConsentChange(Model):
     model_config = ConfigDict(extra="forbid")
 
     granted: StrictBool
-    source: Literal[ConsentSource.STAFF, ConsentSource.FORM, ConsentSource.PHONE, ConsentSource.LETTER]
+    # Plain values: a refusal lists them as the client sends them.
+    source: Literal["staff", "form", "phone", "letter"]
     note: str | None = Field(default=None, max_length=1000)
 
 
@@ -417,7 +418,7 @@ def change_consent(
         contact,
         channel,
         change.granted,
-        change.source,
+        ConsentSource(change.source),
         Author.staff(actor),
         change.note,
     )
