@@ -416,3 +416,10 @@ def test_an_addresses_phone_is_read_in_its_country_and_kept_in_e164(api: Api) ->
     changed = api.patch(f"/contacts/{anna}/addresses/{added.body['id']}", {"phone": "not a number"})
     assert changed.error_code == "invalid_phone"
     assert api.get(f"/contacts/{anna}/addresses/{added.body['id']}").body["phone"] == "+4315880"
+
+
+def test_is_default_takes_a_json_boolean_only(api: Api) -> None:
+    anna = new_contact(api)
+    refused = api.post(f"/contacts/{anna}/addresses", address(is_default="yes"))
+    assert refused.status == 422
+    assert listed(api, anna) == []

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StringConstraints
 
 from pforte.contacts.service import Contact
 from pforte.core.clock import is_id, new_id, utcnow
@@ -93,7 +93,7 @@ class AddressCreate(Model):
     city: Line
     country: Country = Field(description="ISO 3166-1 alpha-2 code, such as DE")
     phone: Annotated[OptionalText, StringConstraints(max_length=40)] = None
-    is_default: bool = Field(
+    is_default: StrictBool = Field(
         default=False, description="Make it its kind's default (the first one is anyway)."
     )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StrictBool, StringConstraints
 
 from pforte.contacts.service import Contact
 from pforte.core.clock import is_id, new_id, utcnow
@@ -106,7 +106,9 @@ class BankAccountCreate(Model):
         default=None, description="SEPA mandate reference (≤ 35 characters); generated when absent."
     )
     mandate_signed_at: AwareDatetime | None = None
-    is_default: bool = Field(default=False, description="Make it the default (the first one is anyway).")
+    is_default: StrictBool = Field(
+        default=False, description="Make it the default (the first one is anyway)."
+    )
 
 
 class BankAccountPatch(Model):
