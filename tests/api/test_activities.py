@@ -419,3 +419,11 @@ def test_attachments_a_failed_clean_up_left_are_removed_by_the_queue(
 
     assert objects_of(aws, anna) == []
     assert calls["n"] == 2
+
+
+def test_an_attachments_name_keeps_no_path(api: Api) -> None:
+    contact_id = contact(api)
+    created = note(api, contact_id, attachment={"filename": "../../etc/passwd", "size": 10})
+    assert created["attachment"]["filename"] == "etcpasswd"  # separators and dots taken out
+    created = note(api, contact_id, attachment={"filename": "..", "size": 10})
+    assert created["attachment"]["filename"] == "attachment"

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StrictInt
 from pforte.contacts.service import ContactRepository, contact_files_prefix, get_contact
 from pforte.core.clock import is_id, new_id, utcnow
 from pforte.core.errors import must_exist, not_found, validation_error
-from pforte.core.fields import Timestamp
+from pforte.core.fields import Timestamp, safe_filename
 from pforte.core.identity import Actor
 from pforte.core.model import Model
 from pforte.core.pagination import Page, decode_cursor, encode_cursor
@@ -253,7 +253,8 @@ def create_activity(
     attachment = None
     if request.attachment is not None:
         attachment = Attachment(
-            filename=request.attachment.filename,
+            # The name it is downloaded under: no path, nothing a file system refuses.
+            filename=safe_filename(request.attachment.filename, fallback="attachment"),
             size=request.attachment.size,
             upload_id=new_id(),
             requested_at=now,
