@@ -416,4 +416,5 @@ def test_an_unknown_source_is_refused_naming_the_sources_as_sent(api: Api) -> No
     assert refused.status == 422
     (detail,) = refused.body["error"]["details"]
     assert detail["field"] == "source"
-    assert "'staff'" in detail["message"] and "ConsentSource" not in detail["message"]
+    assert "'staff'" in detail["message"]
+    assert "ConsentSource" not in detail["message"]
