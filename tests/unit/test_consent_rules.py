@@ -22,6 +22,7 @@ from pforte.tenants.service import (
     ConsentChannel,
     ConsentChannelIn,
     Tenant,
+    highest_versions,
     versioned_channels,
 )
 
@@ -127,3 +128,21 @@ def test_the_confirmation_mail_quotes_the_wording_and_escapes_html(language: Lan
     assert "News &lt;b&gt;" in mail.html
     assert 'href="https://p.example/c?token=a&amp;b"' in mail.html
     assert "\n" not in mail.subject
+
+
+def test_a_channel_removed_and_added_again_counts_its_wording_on() -> None:
+    post = ConsentChannelIn(key="post", type=ChannelType.POST, wording="Offers by post.")
+    first = versioned_channels([], [post])
+    assert first[0].wording_version == 1
+    highest = highest_versions({}, first)
+    removed = versioned_channels(first, [], highest)
+    assert removed == []
+    again = ConsentChannelIn(key="post", type=ChannelType.POST, wording="Something else entirely.")
+    assert versioned_channels(removed, [again], highest_versions(highest, removed))[0].wording_version == 2
+
+
+def test_the_list_as_shown_can_be_sent_back_and_keeps_its_versions() -> None:
+    post = ConsentChannelIn(key="post", type=ChannelType.POST, wording="Offers by post.")
+    shown = versioned_channels([], [post])
+    sent_back = [ConsentChannelIn.model_validate(channel.model_dump()) for channel in shown]
+    assert versioned_channels(shown, sent_back) == shown

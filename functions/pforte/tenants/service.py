@@ -89,6 +89,8 @@ class ConsentChannelIn(Model):
     key: ChannelKey
     type: ChannelType
     wording: Wording = Field(description="What the customer agrees to, as they read it.")
+    # Taken so that the list `GET /tenant` shows can be sent back as it is; the server counts it.
+    wording_version: int | None = Field(default=None, description="Ignored: the server counts it")
 
 
 class ConsentChannel(ConsentChannelIn):
@@ -129,23 +131,32 @@ ConsentChannels = Annotated[
 ]
 
 
-def versioned_channels(current: list[ConsentChannel], given: list[ConsentChannelIn]) -> list[ConsentChannel]:
+def versioned_channels(
+    current: list[ConsentChannel], given: list[ConsentChannelIn], highest: dict[str, int] | None = None
+) -> list[ConsentChannel]:
     """The new channel list: a channel keeps its wording version while its wording stays the same,
     a changed wording counts it up (what customers agreed to before stays told apart), a new
-    channel starts at 1. History entries keep the wording itself as well, so a channel removed
-    and added again cannot blur what was agreed to."""
+    channel starts at 1, and a channel removed and added again counts on from the `highest`
+    version its key ever had: a consent granted to the old wording never looks granted to the new."""
     known = {channel.key: channel for channel in current}
+    ever = highest or {}
     result = []
     for channel in given:
         before = known.get(channel.key)
         if before is None:
-            version = 1
+            version = ever.get(channel.key, 0) + 1
         elif before.wording == channel.wording:
             version = before.wording_version
         else:
-            version = before.wording_version + 1
-        result.append(ConsentChannel(**channel.model_dump(), wording_version=version))
+            version = max(before.wording_version, ever.get(channel.key, 0)) + 1
+        fields = channel.model_dump(exclude={"wording_version"})
+        result.append(ConsentChannel(**fields, wording_version=version))
     return result
+
+
+def highest_versions(before: dict[str, int], channels: list[ConsentChannel]) -> dict[str, int]:
+    """The highest wording version of each channel key so far, these channels included."""
+    return before | {c.key: max(before.get(c.key, 0), c.wording_version) for c in channels}
 
 
 class Tenant(Model):
@@ -160,6 +171,8 @@ class Tenant(Model):
     time_zone: str = DEFAULT_TIME_ZONE
     activation_link_days: int = DEFAULT_ACTIVATION_LINK_DAYS
     consent_channels: list[ConsentChannel] = Field(default_factory=_default_channels)
+    # The highest wording version each channel key ever had (kept when a channel is removed).
+    consent_wording_versions: dict[str, int] = Field(default_factory=dict)
     # The permission group of new contacts (pforte.rights; "default" is the built-in group with
     # all rights that every tenant has). Changed through PATCH /permission-groups/{id}.
     default_permission_group_id: str = DEFAULT_PERMISSION_GROUP_ID
@@ -264,7 +277,10 @@ def update_tenant(tenants: TenantRepository, actor: Actor, patch: TenantPatch) -
     tenant = get_tenant(tenants, actor)
     changes: dict[str, Any] = {name: getattr(patch, name) for name in given}
     if patch.consent_channels is not None:
-        changes["consent_channels"] = versioned_channels(tenant.consent_channels, patch.consent_channels)
+        highest = highest_versions(tenant.consent_wording_versions, tenant.consent_channels)
+        channels = versioned_channels(tenant.consent_channels, patch.consent_channels, highest)
+        changes["consent_channels"] = channels
+        changes["consent_wording_versions"] = highest_versions(highest, channels)
     if not changes:
         return tenant
     updated = tenant.model_copy(update={**changes, "updated_at": utcnow()})
