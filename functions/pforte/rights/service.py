@@ -344,7 +344,12 @@ def delete_group(
     require_admin(actor)
     tenant = get_tenant(tenants, actor)
     group, stored = _group(groups, tenant, group_id)
-    if group.id in (DEFAULT_GROUP_ID, tenant.default_permission_group_id):
+    if group.id == DEFAULT_GROUP_ID:
+        raise DomainError(
+            ErrorCode.DEFAULT_GROUP,
+            "The built-in group is every tenant's and cannot be deleted; change its rights instead.",
+        )
+    if group.id == tenant.default_permission_group_id:
         raise default_group_error()
     target: PermissionGroup | None = None
     if reassign_to is not None:
