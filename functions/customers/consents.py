@@ -31,6 +31,19 @@ def get_own_consents(
     return service.own_consents(tenants, consents, contact)
 
 
+@router.get(
+    "/me/consents/<channel>",
+    summary="The signed-in customer's consent on one channel",
+    tags=["me"],
+    openapi_extensions=errors(ErrorCode.NOT_FOUND, ErrorCode.UNKNOWN_CONSENT_CHANNEL),
+)
+def get_own_consent(
+    customer: ProfileEditor, contacts: Contacts, tenants: Tenants, consents: Consents, channel: str
+) -> ConsentOut:
+    contact = terms.signed_in_contact(contacts, customer)
+    return service.own_consent(tenants, consents, contact, channel)
+
+
 @router.put(
     "/me/consents/<channel>",
     summary="Grant or withdraw a consent yourself",

@@ -418,3 +418,14 @@ def test_an_unknown_source_is_refused_naming_the_sources_as_sent(api: Api) -> No
     assert detail["field"] == "source"
     assert "'staff'" in detail["message"]
     assert "ConsentSource" not in detail["message"]
+
+
+def test_a_customer_reads_their_consent_on_one_channel(api: Api) -> None:
+    anna = contact_in(api, "active")
+    customer = api.as_customer(anna)
+    assert put(customer, "/me/consents/phone", {"granted": True}).status == 200
+    one = customer.get("/me/consents/phone")
+    assert one.status == 200
+    assert (one.body["channel"], one.body["status"], one.body["source"]) == ("phone", "granted", "form")
+    assert customer.get("/me/consents/post").body["status"] == "none"
+    assert customer.get("/me/consents/fax").error_code == "unknown_consent_channel"

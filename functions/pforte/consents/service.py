@@ -429,6 +429,16 @@ def own_consents(tenants: TenantRepository, consents: ConsentRepository, contact
     return consents_of(must_exist(tenants.get(contact.tenant_id), "Tenant"), consents, contact)
 
 
+def own_consent(
+    tenants: TenantRepository, consents: ConsentRepository, contact: Contact, channel: str
+) -> ConsentOut:
+    """The signed-in customer's consent on one channel (404 `unknown_consent_channel` if the
+    tenant has none of that name)."""
+    tenant = must_exist(tenants.get(contact.tenant_id), "Tenant")
+    key = _channel(tenant, channel).key
+    return next(item for item in consents_of(tenant, consents, contact).items if item.channel == key)
+
+
 def change_own_consent(
     tenants: TenantRepository,
     consents: ConsentRepository,
