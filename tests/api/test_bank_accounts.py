@@ -344,3 +344,15 @@ def test_deleting_the_contact_deletes_its_bank_accounts_and_frees_their_referenc
     bert = new_contact(api)
     assert api.post(f"/contacts/{bert}/bank-accounts", account(mandate_reference="M-1")).status == 201
     assert bank_accounts_counted(api, bert) == 1
+
+
+def test_a_bic_must_be_the_ibans_bank_where_the_bank_is_known(api: Api) -> None:
+    anna = new_contact(api)
+    other_bank = api.post(f"/contacts/{anna}/bank-accounts", account(bic="DEUTDEFF"))
+    assert other_bank.status == 422
+    assert other_bank.error_code == "invalid_bic"
+    assert listed(api, anna) == []
+    added = api.post(f"/contacts/{anna}/bank-accounts", account(bic="COBADEFF"))  # the branchless form
+    assert added.status == 201, added.text
+    changed = api.patch(f"/contacts/{anna}/bank-accounts/{added.body['id']}", {"bic": "DEUTDEFF"})
+    assert changed.error_code == "invalid_bic"

@@ -221,6 +221,16 @@ def checked_iban(value: str) -> CheckedIban:
     return CheckedIban(iban=iban.compact, bic=bic.compact if bic else None, bank_name=iban.bank_name)
 
 
+def bank_bic(iban: CheckedIban, bic: str) -> str:
+    """`bic`, if it can be the IBAN's bank's: where the registry knows that bank, its BIC's first
+    eight characters (bank, country, location) must be the given one's; 422 `invalid_bic` if not."""
+    if iban.bic and bic[:8] != iban.bic[:8]:
+        raise _invalid(
+            ErrorCode.INVALID_BIC, "bic", f"is not the BIC of the IBAN's bank ({iban.bank_name or iban.bic})"
+        )
+    return bic
+
+
 def checked_bic(value: str) -> str:
     """The BIC compact; 422 `invalid_bic` for a malformed one or one of no country."""
     from schwifty import BIC
@@ -316,7 +326,7 @@ def add_bank_account(
 ) -> BankAccount:
     """A new bank account; the first one, or one given `is_default`, is the default."""
     iban = checked_iban(data.iban)
-    bic = checked_bic(data.bic) if data.bic else iban.bic
+    bic = bank_bic(iban, checked_bic(data.bic)) if data.bic else iban.bic
     now = utcnow()
     account_id = new_id()
     account = BankAccount(
@@ -381,6 +391,8 @@ def change_bank_account(
         update = dict(changes)
         if "bic" in given and update["bic"] is None and iban is None:
             update["bic"] = checked_iban(current.iban).bic
+        if update.get("bic") and ("bic" in given or iban is not None):
+            update["bic"] = bank_bic(iban or checked_iban(current.iban), update["bic"])
         changed = current.model_copy(update=update)
         if changed == current and not patch.is_default:
             return current
