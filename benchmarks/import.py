@@ -54,7 +54,7 @@ if mode == "moto":
     resources = provision()
     configure_functions(resources, "https://portal.example.com")
     ensure_tenant("bench")
-    from pforte.wiring import import_jobs, import_store, import_uploads, tenant_repository
+    from pforte.wiring import custom_field_repository, import_jobs, import_store, import_uploads, tenant_repository
     from pforte.aws import clients
     from pforte.contacts import imports
     from pforte.core.identity import Actor, Role
@@ -64,7 +64,7 @@ if mode == "moto":
     clients.dynamodb().meta.events.register("before-call.dynamodb", count)
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
-    job = imports.run_uploaded_import(import_jobs(), import_store(), import_uploads(), tenant_repository(), key, os.path.getsize(path))
+    job = imports.run_uploaded_import(import_jobs(), import_store(), import_uploads(), tenant_repository(), custom_field_repository(), key, os.path.getsize(path))
     elapsed = time.perf_counter() - start
     report = import_jobs().get("bench", job.id).report
 else:
