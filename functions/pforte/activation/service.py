@@ -6,8 +6,6 @@ link replaces the older one. Public answers never tell whether an address or a t
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +26,7 @@ from pforte.core.bulk import BulkResult, BulkStatus, per_id
 from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, FieldError
 from pforte.core.fields import Timestamp
-from pforte.core.identity import Actor, Role, TenantToken, is_tenant_id
+from pforte.core.identity import Actor, LinkToken, Role
 from pforte.core.model import Model
 from pforte.core.ports import MessageQueue
 from pforte.mail.messages import Mailer, OutgoingMail, activation_mail, without_secret
@@ -38,21 +36,8 @@ MAX_FAILED_ATTEMPTS = 10
 ATTEMPT_WINDOW = timedelta(minutes=15)
 
 
-class ActivationToken(TenantToken):
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.secret.encode("ascii")).hexdigest()
-
-    @classmethod
-    def new(cls, tenant_id: str) -> ActivationToken:
-        return cls(tenant_id, secrets.token_urlsafe(32))
-
-    @classmethod
-    def parse(cls, raw: str) -> ActivationToken | None:
-        tenant_id, _, secret = raw.strip().partition(".")
-        if not is_tenant_id(tenant_id) or not 40 <= len(secret) <= 64 or not secret.isascii():
-            return None
-        return cls(tenant_id, secret)
+class ActivationToken(LinkToken):
+    """The secret of an activation link."""
 
 
 class LinkPurpose(StrEnum):

@@ -9,8 +9,6 @@ leaves `granted`, moves the summary's counter, all in one transaction.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -22,7 +20,7 @@ from pforte.contacts.service import Contact, ContactRepository, get_contact
 from pforte.core.clock import new_id, utcnow
 from pforte.core.errors import DomainError, ErrorCode, must_exist
 from pforte.core.fields import Timestamp
-from pforte.core.identity import Actor, Customer, TenantToken, is_tenant_id
+from pforte.core.identity import Actor, Customer, LinkToken
 from pforte.core.model import Model
 from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from pforte.core.ports import MessageQueue
@@ -140,21 +138,8 @@ class Author:
         return cls(AuthorKind.CUSTOMER, customer.contact_id)
 
 
-class ConfirmationToken(TenantToken):
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.secret.encode("ascii")).hexdigest()
-
-    @classmethod
-    def new(cls, tenant_id: str) -> ConfirmationToken:
-        return cls(tenant_id, secrets.token_urlsafe(32))
-
-    @classmethod
-    def parse(cls, raw: str) -> ConfirmationToken | None:
-        tenant_id, _, secret = raw.strip().partition(".")
-        if not is_tenant_id(tenant_id) or not 40 <= len(secret) <= 64 or not secret.isascii():
-            return None
-        return cls(tenant_id, secret)
+class ConfirmationToken(LinkToken):
+    """The secret of a consent confirmation link."""
 
 
 @dataclass(frozen=True)

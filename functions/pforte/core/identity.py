@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from pforte.core.errors import forbidden, unauthorized
 
@@ -48,6 +50,26 @@ class TenantToken:
 
     def __str__(self) -> str:
         return f"{self.tenant_id}.{self.secret}"
+
+
+class LinkToken(TenantToken):
+    """The secret of a mailed single-use link: only its SHA-256 digest is stored, so what the
+    table holds cannot be used as a link."""
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.secret.encode("ascii")).hexdigest()
+
+    @classmethod
+    def new(cls, tenant_id: str) -> Self:
+        return cls(tenant_id, secrets.token_urlsafe(32))
+
+    @classmethod
+    def parse(cls, raw: str) -> Self | None:
+        tenant_id, _, secret = raw.strip().partition(".")
+        if not is_tenant_id(tenant_id) or not 40 <= len(secret) <= 64 or not secret.isascii():
+            return None
+        return cls(tenant_id, secret)
 
 
 def _groups(raw: Any) -> set[str]:
