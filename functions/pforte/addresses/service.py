@@ -18,7 +18,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StringConstr
 from pforte.contacts.service import Contact
 from pforte.core.clock import is_id, new_id, utcnow
 from pforte.core.counters import Counter
-from pforte.core.defaults import default_after
+from pforte.core.defaults import default_after, differences
 from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import Name, OptionalText, Timestamp
 from pforte.core.model import Model
@@ -250,16 +250,8 @@ def _commit(
     repository: AddressRepository, contact: Contact, read: Addresses, after: Sequence[Address]
 ) -> None:
     """Store what differs between `read` and `after` (versions moved), with the counters."""
+    changed, removed = differences(read.items, after)
     before = {address.id: address for address in read.items}
-    kept = {address.id for address in after}
-    changed = []
-    for address in after:
-        previous = before.get(address.id)
-        if previous is None:
-            changed.append(address)
-        elif address != previous:
-            changed.append(address.model_copy(update={"version": previous.version + 1}))
-    removed = [address for address in read.items if address.id not in kept]
     counts: dict[Counter, int] = {}
     for kind in AddressKind:
         delta = sum(a.kind is kind for a in after) - sum(a.kind is kind for a in read.items)

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StrictBoo
 
 from pforte.contacts.service import Contact
 from pforte.core.clock import is_id, new_id, utcnow
-from pforte.core.defaults import default_after
+from pforte.core.defaults import default_after, differences
 from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import Name, Timestamp
 from pforte.core.model import Model
@@ -282,16 +282,7 @@ def _mandate_taken(reference: str) -> DomainError:
 def _commit(
     repository: BankAccountRepository, contact: Contact, read: BankAccounts, after: Sequence[BankAccount]
 ) -> None:
-    before = {account.id: account for account in read.items}
-    kept = {account.id for account in after}
-    changed = []
-    for account in after:
-        previous = before.get(account.id)
-        if previous is None:
-            changed.append(account)
-        elif account != previous:
-            changed.append(account.model_copy(update={"version": previous.version + 1}))
-    removed = [account for account in read.items if account.id not in kept]
+    changed, removed = differences(read.items, after)
     if changed or removed:
         repository.save(contact.tenant_id, read, changed, removed, len(after) - len(read.items))
 
