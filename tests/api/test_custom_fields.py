@@ -303,3 +303,11 @@ def test_a_deactivated_or_gone_customer_changes_nothing(api: Api) -> None:
     assert api.as_customer("01JAAAAAAAAAAAAAAAAAAAAAAA").patch("/me", {"name": "X"}).status == 404
     # another tenant's customer of the same id finds no contact
     assert api.as_customer(anna, tenant_id="globex").patch("/me", {"name": "X"}).status == 404
+
+
+def test_a_number_reads_back_as_it_was_written(api: Api) -> None:
+    assert define(api, [{"key": "seats", "label": "Seats", "type": "number"}]).status == 200
+    contact_id = create(api, custom={"seats": 12}).body["id"]
+    assert '"custom":{"seats":12}' in api.get(f"/contacts/{contact_id}").text  # 12, not 12.0
+    assert api.patch(f"/contacts/{contact_id}", {"custom": {"seats": 2.5}}).status == 200
+    assert api.get(f"/contacts/{contact_id}").text.count('"seats":2.5') == 1

@@ -35,8 +35,14 @@ def to_item(values: Mapping[str, Any]) -> Item:
 
 
 def _plain(value: Any) -> Any:
+    """Numbers as int or float, also inside maps and lists (a custom field's number reads back as
+    it was written: 12, not 12.0)."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
     return value
 
 
