@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pforte.core.clock import utcnow
 from pforte.core.errors import DomainError, ErrorCode
 from pforte.core.identity import Actor, Role
 from pforte.tenants import service
@@ -51,3 +52,26 @@ def test_admins_change_only_what_they_send() -> None:
     assert updated.activation_link_days == 14
     assert updated.name == "Acme"
     assert repo.get("acme") == updated
+
+
+def test_a_new_tenants_consent_channels_are_worded_in_its_language() -> None:
+    from pforte.tenants.service import Tenant
+
+    base = {
+        "id": "acme",
+        "name": "Acme",
+        "slug": "acme",
+        "portal_base_url": "https://p.example.com",
+        "mail_sender": "no-reply@acme.example.com",
+        "created_at": utcnow(),
+        "updated_at": utcnow(),
+    }
+    german = Tenant.model_validate(base)
+    assert german.consent_channel("post") is not None
+    assert german.consent_channel("post").wording.startswith("Ich möchte")  # type: ignore[union-attr]
+    english = Tenant.model_validate({**base, "default_language": "en"})
+    assert english.consent_channel("post").wording.startswith("I would like")  # type: ignore[union-attr]
+    kept = Tenant.model_validate(
+        {**base, "consent_channels": german.model_dump()["consent_channels"], "default_language": "en"}
+    )
+    assert kept.consent_channels == german.consent_channels  # stored channels are never replaced

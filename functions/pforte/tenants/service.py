@@ -16,6 +16,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     TypeAdapter,
+    model_validator,
 )
 
 from pforte.core.clock import utcnow
@@ -99,23 +100,28 @@ class ConsentChannel(ConsentChannelIn):
     )
 
 
-def _default_channels() -> list[ConsentChannel]:
+# The channels a new tenant starts with, worded in its default language (it changes them in
+# PATCH /tenant). The wording is what the customer agrees to, so it is in the customer's language.
+_DEFAULT_WORDINGS: dict[Language, dict[str, str]] = {
+    Language.DE: {
+        "email_newsletter": "Ich möchte den Newsletter per E-Mail erhalten. Ich kann jederzeit widerrufen.",
+        "post": "Ich möchte Angebote und Informationen per Post erhalten. Ich kann jederzeit widerrufen.",
+        "phone": "Ich bin einverstanden, zu Angeboten und Informationen angerufen zu werden. "
+        "Ich kann jederzeit widerrufen.",
+    },
+    Language.EN: {
+        "email_newsletter": "I would like to receive the newsletter by email. I can withdraw at any time.",
+        "post": "I would like to receive offers and information by post. I can withdraw at any time.",
+        "phone": "I agree to be called about offers and information. I can withdraw at any time.",
+    },
+}
+_DEFAULT_TYPES = {"email_newsletter": ChannelType.EMAIL, "post": ChannelType.POST, "phone": ChannelType.PHONE}
+
+
+def _default_channels(language: Language = Language.DE) -> list[ConsentChannel]:
     return [
-        ConsentChannel(
-            key="email_newsletter",
-            type=ChannelType.EMAIL,
-            wording="I would like to receive the newsletter by email. I can withdraw at any time.",
-        ),
-        ConsentChannel(
-            key="post",
-            type=ChannelType.POST,
-            wording="I would like to receive offers and information by post. I can withdraw at any time.",
-        ),
-        ConsentChannel(
-            key="phone",
-            type=ChannelType.PHONE,
-            wording="I agree to be called about offers and information. I can withdraw at any time.",
-        ),
+        ConsentChannel(key=key, type=_DEFAULT_TYPES[key], wording=wording)
+        for key, wording in _DEFAULT_WORDINGS[language].items()
     ]
 
 
@@ -170,6 +176,7 @@ class Tenant(Model):
     default_language: Language = Language.DE
     time_zone: str = DEFAULT_TIME_ZONE
     activation_link_days: int = DEFAULT_ACTIVATION_LINK_DAYS
+    # Absent: the default channels, in the tenant's default language (`_channels_in_language`).
     consent_channels: list[ConsentChannel] = Field(default_factory=_default_channels)
     # The highest wording version each channel key ever had (kept when a channel is removed).
     consent_wording_versions: dict[str, int] = Field(default_factory=dict)
@@ -180,6 +187,14 @@ class Tenant(Model):
     country: str = DEFAULT_COUNTRY
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _channels_in_language(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("consent_channels") is None:
+            language = Language(data.get("default_language") or Language.DE)
+            data = {**data, "consent_channels": _default_channels(language)}
+        return data
 
     def consent_channel(self, key: str) -> ConsentChannel | None:
         return next((channel for channel in self.consent_channels if channel.key == key), None)
