@@ -25,7 +25,6 @@ from pforte.activities.service import (
     Activity,
     ActivityKind,
     ActivityRepository,
-    ActivityTargetGone,
     Attachment,
     AttachmentFiles,
 )
@@ -811,7 +810,7 @@ class InMemoryActivities(ActivityRepository):
 
     def add(self, activity: Activity) -> None:
         if activity.id in self.items:
-            raise ActivityTargetGone
+            raise ContactGone
         self.items[activity.id] = activity
 
     def get(self, tenant_id: str, contact_id: str, activity_id: str) -> Activity | None:

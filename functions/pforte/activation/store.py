@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -12,12 +11,12 @@ from botocore.exceptions import ClientError
 from pforte.activation.service import ATTEMPT_WINDOW, MAX_FAILED_ATTEMPTS, IssuedLink, LinkPurpose
 from pforte.contacts.service import Contact
 from pforte.contacts.store import contact_item
-from pforte.core.clock import iso, utcnow
+from pforte.core.clock import epoch_seconds, iso, utcnow
 from pforte.core.retry import Retry, with_retries
 from pforte.mail.messages import OutgoingMail
 from pforte.mail.store import mail_log_parts
 from pforte.storage import keys
-from pforte.storage.dynamo import DynamoTable, from_item, is_condition_failure, to_item
+from pforte.storage.dynamo import CONTACT_OPEN, DynamoTable, from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -26,10 +25,6 @@ if TYPE_CHECKING:
 # The mail log keeps what was sent for a year; DynamoDB's TTL removes it after that.
 # Long enough to outlive every redelivery of a queued message.
 REQUEST_MARK_SECONDS = 4 * 24 * 3600
-
-
-def _epoch(moment: datetime) -> int:
-    return math.ceil(moment.timestamp())
 
 
 class DynamoActivationRepository(DynamoTable):
@@ -48,7 +43,7 @@ class DynamoActivationRepository(DynamoTable):
                             "expires_at": iso(link.expires_at),
                             "purpose": link.purpose.value,
                             "contact_version": link.contact_version,
-                            keys.TTL: _epoch(link.expires_at),
+                            keys.TTL: epoch_seconds(link.expires_at),
                         }
                     ),
                 }
@@ -125,7 +120,7 @@ class DynamoActivationRepository(DynamoTable):
                     "TableName": self._table,
                     "Key": to_item(keys.contact_key(contact.tenant_id, contact.id)),
                     "UpdateExpression": "SET invitation_sent_at = :sent, updated_at = :sent, version = version + :one",
-                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(deleting)",
+                    "ConditionExpression": CONTACT_OPEN,
                     "ExpressionAttributeValues": {
                         ":sent": {"S": contact.model_dump(mode="json")["invitation_sent_at"]},
                         ":one": {"N": "1"},
@@ -145,7 +140,7 @@ class DynamoActivationRepository(DynamoTable):
                         **keys.mail_request_key(tenant_id, contact_id, request_id),
                         "entity": "mail_request",
                         "state": "pending",
-                        keys.TTL: _epoch(utcnow()) + REQUEST_MARK_SECONDS,
+                        keys.TTL: epoch_seconds(utcnow()) + REQUEST_MARK_SECONDS,
                     }
                 ),
                 # A request that started and never finished may go again: better twice than never.
@@ -190,14 +185,14 @@ class DynamoFailedAttempts(DynamoTable):
         blocked_until = int(state.get("blocked_until", 0))  # items written before the update count
         if int(state.get("failures", 0)) >= MAX_FAILED_ATTEMPTS and "last_failure" in state:
             blocked_until = max(blocked_until, int(state["last_failure"]) + window)
-        return max(0, blocked_until - _epoch(utcnow()))
+        return max(0, blocked_until - epoch_seconds(utcnow()))
 
     def record_failure(self, source: str) -> None:
         window = int(ATTEMPT_WINDOW.total_seconds())
         key = to_item(keys.failed_attempts_key(self._purpose, source))
 
         def attempt() -> None:
-            now = _epoch(utcnow())
+            now = epoch_seconds(utcnow())
             values = {
                 ":one": {"N": "1"},
                 ":now": {"N": str(now)},

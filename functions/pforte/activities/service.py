@@ -23,7 +23,7 @@ from pforte.core.model import Model
 from pforte.core.pagination import Page, decode_cursor, encode_cursor
 from pforte.core.uploads import UploadForm
 from pforte.jobs.files import UPLOAD_LINK_SECONDS, FileStorage, UploadFilename
-from pforte.jobs.service import FileProblem, FileStatus
+from pforte.jobs.service import ContactGone, FileProblem, FileStatus
 
 MAX_TEXT_CHARS = 10_000
 MAX_ATTACHMENT_BYTES = 800 * 1024
@@ -162,7 +162,7 @@ def decode_position(cursor: str | None) -> tuple[ActivityKind, str] | None:
 
 class ActivityRepository(Protocol):
     def add(self, activity: Activity) -> None:
-        """Store the activity and count it, if its contact is still there (ActivityTargetGone
+        """Store the activity and count it, if its contact is still there (ContactGone
         otherwise)."""
 
     def get(self, tenant_id: str, contact_id: str, activity_id: str) -> Activity | None: ...
@@ -183,10 +183,6 @@ class ActivityRepository(Protocol):
     def settle(self, activity: Activity, attachment: Attachment) -> bool:
         """Record the outcome of the pending attachment; False if it is no longer pending (or the
         activity is gone)."""
-
-
-class ActivityTargetGone(Exception):
-    """Raised by a repository when the activity's contact is gone (or being deleted)."""
 
 
 class AttachmentFiles(FileStorage, Protocol):
@@ -271,7 +267,7 @@ def create_activity(
     )
     try:
         activities.add(activity)
-    except ActivityTargetGone:
+    except ContactGone:
         raise not_found("Contact") from None
     upload = expires = None
     if attachment is not None:

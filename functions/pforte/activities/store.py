@@ -8,19 +8,25 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from pforte.activities.service import Activity, ActivityKind, ActivityTargetGone, Attachment
+from pforte.activities.service import Activity, ActivityKind, Attachment
 from pforte.core.counters import Counter
 from pforte.core.pagination import Page
-from pforte.jobs.service import FileStatus
+from pforte.jobs.service import ContactGone, FileStatus
 from pforte.storage import keys
-from pforte.storage.dynamo import DynamoTable, count_change, is_condition_failure, model_from, to_item
+from pforte.storage.dynamo import (
+    CONTACT_OPEN,
+    DynamoTable,
+    count_change,
+    is_condition_failure,
+    model_from,
+    to_item,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef
 
 # A write that adds to a contact's partition also checks that the contact is there and not being
 # deleted, and touches it: a delete that read the partition before this write starts over.
-CONTACT_OPEN = "attribute_exists(PK) AND attribute_not_exists(deleting)"
 
 
 class DynamoActivityRepository(DynamoTable):
@@ -54,7 +60,7 @@ class DynamoActivityRepository(DynamoTable):
             ),
         ]
         if self._try_transact(parts) is not None:
-            raise ActivityTargetGone
+            raise ContactGone
 
     def get(self, tenant_id: str, contact_id: str, activity_id: str) -> Activity | None:
         # The key holds the kind (the sort order); a note is looked for first, being the common one.

@@ -7,28 +7,23 @@ points to it (`contacts.store._outside_partition`).
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pforte.consents.service import ConsentState, HistoryEntry, PendingLink, granted_delta
 from pforte.contacts.service import Contact
-from pforte.core.clock import iso
+from pforte.core.clock import epoch_seconds, iso
 from pforte.core.counters import Counter
 from pforte.core.pagination import Page
 from pforte.mail.messages import OutgoingMail
 from pforte.mail.store import mail_log_parts
 from pforte.storage import keys
-from pforte.storage.dynamo import DynamoTable, count_change, from_item, model_from, to_item
+from pforte.storage.dynamo import DynamoTable, contact_open, count_change, from_item, model_from, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef
 
 # As the activation store's mail log: kept for a year.
-
-
-def _epoch(moment: datetime) -> int:
-    return math.ceil(moment.timestamp())
 
 
 class DynamoConsentRepository(DynamoTable):
@@ -40,13 +35,7 @@ class DynamoConsentRepository(DynamoTable):
         }
 
     def _contact_exists(self, contact: Contact) -> TransactWriteItemTypeDef:
-        return {
-            "ConditionCheck": {
-                "TableName": self._table,
-                "Key": to_item(keys.contact_key(contact.tenant_id, contact.id)),
-                "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(deleting)",
-            }
-        }
+        return contact_open(self._table, contact.tenant_id, contact.id)
 
     def _put_state(
         self, contact: Contact, state: ConsentState, previous_version: int
@@ -164,7 +153,7 @@ class DynamoConsentRepository(DynamoTable):
                             "contact_id": link.contact_id,
                             "channel": link.channel,
                             "expires_at": iso(link.expires_at),
-                            keys.TTL: _epoch(link.expires_at),
+                            keys.TTL: epoch_seconds(link.expires_at),
                         }
                     ),
                 }

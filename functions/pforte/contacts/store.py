@@ -84,8 +84,7 @@ class DynamoContactRepository(DynamoTable):
         return model_from(Contact, item) if item else None
 
     def counts(self, tenant_id: str, contact_id: str) -> dict[str, int]:
-        item = from_item(self._get(keys.summary_key(tenant_id, contact_id)) or {})
-        return {name: int(value) for name, value in item.items() if isinstance(value, int | float)}
+        return self._counters(tenant_id, contact_id)
 
     def page(self, tenant_id: str, query: ContactQuery, after: str | None, limit: int) -> Page[Contact]:
         # Filtering by status reads the status index; every other filter is applied to what is read,

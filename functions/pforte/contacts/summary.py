@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from pforte.contacts.service import ContactRepository, get_contact
-from pforte.core.counters import Counter as Counter  # also here for the parts that move counters
+from pforte.core.counters import Counter
 from pforte.core.identity import Actor
 from pforte.core.model import Model
 

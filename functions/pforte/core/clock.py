@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING
@@ -26,6 +27,11 @@ def utcnow() -> datetime:
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with millisecond precision and a `Z`, the API's one time format."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def epoch_seconds(moment: datetime) -> int:
+    """The moment as DynamoDB's TTL takes it: whole seconds, rounded up (never early)."""
+    return math.ceil(moment.timestamp())
 
 
 def new_id() -> str:

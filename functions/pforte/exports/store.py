@@ -10,7 +10,14 @@ from botocore.exceptions import ClientError
 from pforte.core.clock import iso, utcnow
 from pforte.exports.service import CustomerGone, Export, ExportStatus, Outcome, Progress, Run, Superseded
 from pforte.storage import keys
-from pforte.storage.dynamo import DynamoTable, is_condition_failure, model_from, set_or_remove, to_item
+from pforte.storage.dynamo import (
+    DynamoTable,
+    contact_open,
+    is_condition_failure,
+    model_from,
+    set_or_remove,
+    to_item,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -135,13 +142,7 @@ class DynamoExportRepository(DynamoTable):
         # The customer's existence and the outcome in one transaction: a backup is never marked
         # done after its customer was deleted.
         parts: list[TransactWriteItemTypeDef] = [
-            {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.contact_key(export.tenant_id, outcome.customer_id)),
-                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(deleting)",
-                }
-            },
+            contact_open(self._table, export.tenant_id, outcome.customer_id),
             {"Update": update},  # type: ignore[typeddict-item]
         ]
         failed = self._try_transact(parts)

@@ -13,7 +13,9 @@ from pforte.jobs.files import FileTargetGone
 from pforte.jobs.service import ContactGone, FileStatus, Job, JobChanged, JobFile, JobState
 from pforte.storage import keys
 from pforte.storage.dynamo import (
+    CONTACT_OPEN,
     DynamoTable,
+    contact_open,
     count_change,
     from_item,
     is_condition_failure,
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
     )
 
 # Every write to a job also checks that its contact is there and not being deleted.
-CONTACT_OPEN = "attribute_exists(PK) AND attribute_not_exists(deleting)"
 
 
 class DynamoJobRepository(DynamoTable):
@@ -95,13 +96,7 @@ class DynamoJobRepository(DynamoTable):
 
     def change_state(self, job: Job, previous: JobState) -> None:
         parts: list[TransactWriteItemTypeDef] = [
-            {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.contact_key(job.tenant_id, job.contact_id)),
-                    "ConditionExpression": CONTACT_OPEN,
-                }
-            },
+            contact_open(self._table, job.tenant_id, job.contact_id),
             {
                 "Update": {
                     "TableName": self._table,
@@ -153,13 +148,7 @@ class DynamoFileEntries(DynamoTable):
 
     def admit(self, tenant_id: str, contact_id: str, job_id: str, file: JobFile) -> None:
         parts: list[TransactWriteItemTypeDef] = [
-            {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.contact_key(tenant_id, contact_id)),
-                    "ConditionExpression": CONTACT_OPEN,
-                }
-            },
+            contact_open(self._table, tenant_id, contact_id),
             {
                 "Update": {
                     "TableName": self._table,

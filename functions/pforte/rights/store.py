@@ -30,6 +30,7 @@ from pforte.rights.service import (
 from pforte.storage import keys
 from pforte.storage.dynamo import (
     DynamoTable,
+    contact_open,
     count_change,
     from_item,
     is_condition_failure,
@@ -241,13 +242,7 @@ class DynamoGroupRepository(DynamoTable):
                     "ExpressionAttributeValues": {":version": {"N": str(previous.version)}},
                 }
             },
-            {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.contact_key(tenant_id, contact_id)),
-                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(deleting)",
-                }
-            },
+            contact_open(self._table, tenant_id, contact_id),
         ]
         for group_id in ids:
             # The built-in default group is there until stored; a group being deleted is given to nobody.
@@ -308,13 +303,7 @@ class DynamoGroupRepository(DynamoTable):
                         ),
                     }
                 },
-                {
-                    "ConditionCheck": {
-                        "TableName": self._table,
-                        "Key": to_item(keys.contact_key(contact.tenant_id, contact.id)),
-                        "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(deleting)",
-                    }
-                },
+                contact_open(self._table, contact.tenant_id, contact.id),
             ]
         )
         return failed is None

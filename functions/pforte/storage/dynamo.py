@@ -13,6 +13,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from pforte.storage import keys
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import (
@@ -68,6 +70,11 @@ class DynamoTable:
         response = self._client.get_item(TableName=self._table, Key=to_item(key), ConsistentRead=True)
         return response.get("Item")
 
+    def _counters(self, tenant_id: str, contact_id: str) -> dict[str, int]:
+        """The contact's summary counters as stored (`keys.summary_key`; absent ones left out)."""
+        item = from_item(self._get(keys.summary_key(tenant_id, contact_id)) or {})
+        return {name: int(value) for name, value in item.items() if isinstance(value, int | float)}
+
     def _put_new(self, item: Mapping[str, Any]) -> bool:
         """Store the item if none of its key exists; False (and nothing written) if one does."""
         try:
@@ -101,6 +108,21 @@ class DynamoTable:
         """Every item a query finds, page after page."""
         pages = self._client.get_paginator("query").paginate(**request)  # type: ignore[misc]
         return [item for page in pages for item in page.get("Items", [])]
+
+
+# A write that depends on its contact: the contact is there, and its delete has not begun.
+CONTACT_OPEN = "attribute_exists(PK) AND attribute_not_exists(deleting)"
+
+
+def contact_open(table: str, tenant_id: str, contact_id: str) -> TransactWriteItemTypeDef:
+    """The part of a transaction that cancels it if the contact is gone or being deleted."""
+    return {
+        "ConditionCheck": {
+            "TableName": table,
+            "Key": to_item(keys.contact_key(tenant_id, contact_id)),
+            "ConditionExpression": CONTACT_OPEN,
+        }
+    }
 
 
 def count_change(table: str, key: Mapping[str, str], changes: Mapping[str, int]) -> TransactWriteItemTypeDef:

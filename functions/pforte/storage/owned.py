@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pforte.core.errors import not_found
 from pforte.core.retry import Retry
 from pforte.storage import keys
-from pforte.storage.dynamo import DynamoTable, Item, count_change, from_item, to_item
+from pforte.storage.dynamo import DynamoTable, Item, contact_open, count_change, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, TransactWriteItemTypeDef
@@ -34,10 +34,6 @@ class OwnedWrite:
 
 
 class OwnedItems(DynamoTable):
-    def _counters(self, tenant_id: str, contact_id: str) -> dict[str, int]:
-        item = from_item(self._get(keys.summary_key(tenant_id, contact_id)) or {})
-        return {name: int(value) for name, value in item.items() if isinstance(value, int | float)}
-
     def _owned(
         self, tenant_id: str, contact_id: str, prefix: str
     ) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -59,14 +55,7 @@ class OwnedItems(DynamoTable):
     def _write_owned(self, tenant_id: str, contact_id: str, write: OwnedWrite) -> list[int]:
         """Commit `write`; the indexes of its `extra` parts whose condition failed (empty: all
         done). Raises 404 if the contact is gone and `Retry` if anything else changed meanwhile."""
-        contact: TransactWriteItemTypeDef = {
-            "ConditionCheck": {
-                "TableName": self._table,
-                "Key": to_item(keys.contact_key(tenant_id, contact_id)),
-                "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(deleting)",
-            }
-        }
-        parts: list[TransactWriteItemTypeDef] = [contact]
+        parts: list[TransactWriteItemTypeDef] = [contact_open(self._table, tenant_id, contact_id)]
         for item in write.puts:
             version = int(item["version"]["N"])
             put: TransactWriteItemTypeDef = {"Put": {"TableName": self._table, "Item": item}}
