@@ -15,6 +15,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from pforte.core.settings import get_settings
+from pforte.core.startup import resume_collection
 
 # Most requests record no metric of their own; Powertools would warn about that on every one.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -47,6 +48,8 @@ def _instrument(handler: Handler, correlation_id_path: str | None) -> Handler:
 
         # Only boto3's calls are traced: patching every library X-Ray knows imports each of them.
         wrapped = Tracer(patch_modules=("botocore",)).capture_lambda_handler(wrapped)
+    # A handler module wraps its entry point last: the function has loaded.
+    resume_collection()
     return wrapped
 
 
