@@ -148,44 +148,39 @@ class DynamoContactRepository(DynamoTable):
             }
         )
 
-    def _claim_email(self, contact: Contact) -> TransactWriteItemTypeDef:
+    def _claim(self, guard: Item) -> TransactWriteItemTypeDef:
+        """A guard item (an address's, a customer number's), written only if no one holds it."""
         return {
             "Put": {
                 "TableName": self._table,
-                "Item": self._guard(contact),
+                "Item": guard,
                 "ConditionExpression": "attribute_not_exists(PK)",
             }
         }
 
-    def _release_email(self, contact: Contact) -> TransactWriteItemTypeDef:
+    def _release(self, contact: Contact, guard_key: dict[str, str]) -> TransactWriteItemTypeDef:
+        """A guard item deleted only while the contact holds it."""
         return {
             "Delete": {
                 "TableName": self._table,
-                "Key": to_item(keys.email_guard_key(contact.tenant_id, contact.email_key)),
+                "Key": to_item(guard_key),
                 "ConditionExpression": "contact_id = :id",
                 "ExpressionAttributeValues": {":id": {"S": contact.id}},
             }
         }
 
+    def _claim_email(self, contact: Contact) -> TransactWriteItemTypeDef:
+        return self._claim(self._guard(contact))
+
+    def _release_email(self, contact: Contact) -> TransactWriteItemTypeDef:
+        return self._release(contact, keys.email_guard_key(contact.tenant_id, contact.email_key))
+
     def _claim_number(self, contact: Contact) -> TransactWriteItemTypeDef:
-        return {
-            "Put": {
-                "TableName": self._table,
-                "Item": number_guard(contact),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+        return self._claim(number_guard(contact))
 
     def _release_number(self, contact: Contact) -> TransactWriteItemTypeDef:
         assert contact.number_key is not None
-        return {
-            "Delete": {
-                "TableName": self._table,
-                "Key": to_item(keys.customer_number_guard_key(contact.tenant_id, contact.number_key)),
-                "ConditionExpression": "contact_id = :id",
-                "ExpressionAttributeValues": {":id": {"S": contact.id}},
-            }
-        }
+        return self._release(contact, keys.customer_number_guard_key(contact.tenant_id, contact.number_key))
 
     def _releases(self, contact: Contact) -> list[TransactWriteItemTypeDef]:
         """Releasing every claim of a contact that goes."""
