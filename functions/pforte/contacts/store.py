@@ -3,7 +3,7 @@ number, a status index."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from pforte.contacts.service import (
     CustomerNumberTaken,
     Dependents,
     EmailTaken,
+    OnCommit,
     StaleContact,
 )
 from pforte.core.counters import Counter
@@ -293,12 +294,7 @@ class DynamoContactRepository(DynamoTable):
             return [keys.group_member_key(contact.tenant_id, group, contact.id) for group in item["ids"]]
         return []
 
-    def remove(
-        self,
-        contact: Contact,
-        dependents: Dependents,
-        on_commit: Callable[[Sequence[str]], None] | None = None,
-    ) -> None:
+    def remove(self, contact: Contact, dependents: Dependents, on_commit: OnCommit | None = None) -> None:
         # The partition as `dependents` read it: one transaction holds its deletes, each job's on
         # the state it was judged in, so nothing needs reading again.
         owner: TransactWriteItemTypeDef = {
@@ -363,12 +359,7 @@ class DynamoContactRepository(DynamoTable):
             part["Delete"]["ExpressionAttributeValues"] = values
         return part
 
-    def _remove_in_steps(
-        self,
-        contact: Contact,
-        dependents: Dependents,
-        on_commit: Callable[[Sequence[str]], None] | None,
-    ) -> None:
+    def _remove_in_steps(self, contact: Contact, dependents: Dependents, on_commit: OnCommit | None) -> None:
         """More than one transaction holds: freeze the contact (no job may be added or change
         state), read its partition again (what the freeze holds still), delete that in batches,
         then the contact. Interrupted, the mark stays and the next delete of the contact finishes
