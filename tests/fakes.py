@@ -41,6 +41,7 @@ from pforte.contacts.service import (
     CustomerNumberTaken,
     Dependents,
     EmailTaken,
+    OnCommit,
     StaleContact,
 )
 from pforte.core.clock import utcnow
@@ -134,12 +135,7 @@ class InMemoryContacts(ContactRepository, ContactFinder):
         jobs = (job for (tenant, _), job in self.jobs.items() if tenant == contact.tenant_id)
         return Dependents(jobs=tuple(job for job in jobs if job.contact_id == contact.id))
 
-    def remove(
-        self,
-        contact: Contact,
-        dependents: Dependents,
-        on_commit: Callable[[Sequence[str]], None] | None = None,
-    ) -> None:
+    def remove(self, contact: Contact, dependents: Dependents, on_commit: OnCommit | None = None) -> None:
         self._check_fresh(contact)
         jobs = dependents.jobs
         stored_jobs = {job.id for job in self.jobs.values() if job.contact_id == contact.id}

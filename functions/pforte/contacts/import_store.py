@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from pforte.contacts.imports import Claimed, ImportJob, ImportReport, ImportStatus, Resume
 from pforte.contacts.service import Contact
-from pforte.contacts.store import contact_item, number_guard
+from pforte.contacts.store import DynamoContactRepository
 from pforte.core.clock import iso, utcnow
 from pforte.storage import keys
 from pforte.storage.dynamo import (
@@ -39,6 +39,8 @@ TRANSACTION_ITEMS = 100  # TransactWriteItems' limit: a contact and its one or t
 MAX_CONFLICT_ATTEMPTS = 8
 
 Part = Literal["contact", "email", "number"]
+# The order of DynamoContactRepository.creation_parts: the contact, then its claims.
+_PARTS: tuple[Part, ...] = ("contact", "email", "number")
 
 
 class DynamoImportStore(DynamoTable):
@@ -71,50 +73,6 @@ class DynamoImportStore(DynamoTable):
                 time.sleep(min(0.05 * 2**attempt, 1.0))
         return found
 
-    def _parts(self, contact: Contact) -> list[tuple[Part, TransactWriteItemTypeDef]]:
-        guard = {
-            **keys.email_guard_key(contact.tenant_id, contact.email_key),
-            "entity": "email_guard",
-            "contact_id": contact.id,
-            "email_key": contact.email_key,
-        }
-        parts: list[tuple[Part, TransactWriteItemTypeDef]] = [
-            (
-                "contact",
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": contact_item(contact),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-            ),
-            (
-                "email",
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": to_item(guard),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-            ),
-        ]
-        if contact.number_key:
-            parts.append(
-                (
-                    "number",
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": number_guard(contact),
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                )
-            )
-        return parts
-
     def add_many(self, contacts: list[Contact]) -> Claimed:
         claimed = Claimed()
         chunk: list[Contact] = []
@@ -133,11 +91,13 @@ class DynamoImportStore(DynamoTable):
         """One transaction for these rows; rows whose claim someone else holds drop out (into
         `claimed`) and the rest go again, until they commit."""
         attempt = 0
+        creator = DynamoContactRepository(self._client, self._table)
         while contacts:
             owners: list[tuple[int, Part]] = []
             parts: list[TransactWriteItemTypeDef] = []
             for row, contact in enumerate(contacts):
-                for kind, part in self._parts(contact):
+                # Written as the API writes a new contact; no "number" part without a number.
+                for kind, part in zip(_PARTS, creator.creation_parts(contact), strict=False):
                     owners.append((row, kind))
                     parts.append(part)
             failed = self._try_transact(parts)

@@ -277,6 +277,10 @@ class Dependents:
     items: tuple[Any, ...] = ()
 
 
+# Called by a delete too large for one transaction, with every job id of the contact.
+OnCommit = Callable[[Sequence[str]], None]
+
+
 class ContactRepository(Protocol):
     def get(self, tenant_id: str, contact_id: str) -> Contact | None: ...
 
@@ -291,12 +295,7 @@ class ContactRepository(Protocol):
     def dependents(self, contact: Contact) -> Dependents:
         """Everything in the contact's partition, read once and consistently."""
 
-    def remove(
-        self,
-        contact: Contact,
-        dependents: Dependents,
-        on_commit: Callable[[Sequence[str]], None] | None = None,
-    ) -> None:
+    def remove(self, contact: Contact, dependents: Dependents, on_commit: OnCommit | None = None) -> None:
         """Delete the contact, its address claim, its jobs and all else that depends on it (as read:
         `dependents`), all or nothing; StaleContact if any of it changed meanwhile. A delete too
         large for one transaction calls `on_commit` with every job id once it can no longer be

@@ -3,7 +3,7 @@ number, a status index."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from pforte.contacts.service import (
     CustomerNumberTaken,
     Dependents,
     EmailTaken,
+    OnCommit,
     StaleContact,
 )
 from pforte.core.counters import Counter
@@ -148,44 +149,39 @@ class DynamoContactRepository(DynamoTable):
             }
         )
 
-    def _claim_email(self, contact: Contact) -> TransactWriteItemTypeDef:
+    def _claim(self, guard: Item) -> TransactWriteItemTypeDef:
+        """A guard item (an address's, a customer number's), written only if no one holds it."""
         return {
             "Put": {
                 "TableName": self._table,
-                "Item": self._guard(contact),
+                "Item": guard,
                 "ConditionExpression": "attribute_not_exists(PK)",
             }
         }
 
-    def _release_email(self, contact: Contact) -> TransactWriteItemTypeDef:
+    def _release(self, contact: Contact, guard_key: dict[str, str]) -> TransactWriteItemTypeDef:
+        """A guard item deleted only while the contact holds it."""
         return {
             "Delete": {
                 "TableName": self._table,
-                "Key": to_item(keys.email_guard_key(contact.tenant_id, contact.email_key)),
+                "Key": to_item(guard_key),
                 "ConditionExpression": "contact_id = :id",
                 "ExpressionAttributeValues": {":id": {"S": contact.id}},
             }
         }
 
+    def _claim_email(self, contact: Contact) -> TransactWriteItemTypeDef:
+        return self._claim(self._guard(contact))
+
+    def _release_email(self, contact: Contact) -> TransactWriteItemTypeDef:
+        return self._release(contact, keys.email_guard_key(contact.tenant_id, contact.email_key))
+
     def _claim_number(self, contact: Contact) -> TransactWriteItemTypeDef:
-        return {
-            "Put": {
-                "TableName": self._table,
-                "Item": number_guard(contact),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+        return self._claim(number_guard(contact))
 
     def _release_number(self, contact: Contact) -> TransactWriteItemTypeDef:
         assert contact.number_key is not None
-        return {
-            "Delete": {
-                "TableName": self._table,
-                "Key": to_item(keys.customer_number_guard_key(contact.tenant_id, contact.number_key)),
-                "ConditionExpression": "contact_id = :id",
-                "ExpressionAttributeValues": {":id": {"S": contact.id}},
-            }
-        }
+        return self._release(contact, keys.customer_number_guard_key(contact.tenant_id, contact.number_key))
 
     def _releases(self, contact: Contact) -> list[TransactWriteItemTypeDef]:
         """Releasing every claim of a contact that goes."""
@@ -298,12 +294,7 @@ class DynamoContactRepository(DynamoTable):
             return [keys.group_member_key(contact.tenant_id, group, contact.id) for group in item["ids"]]
         return []
 
-    def remove(
-        self,
-        contact: Contact,
-        dependents: Dependents,
-        on_commit: Callable[[Sequence[str]], None] | None = None,
-    ) -> None:
+    def remove(self, contact: Contact, dependents: Dependents, on_commit: OnCommit | None = None) -> None:
         # The partition as `dependents` read it: one transaction holds its deletes, each job's on
         # the state it was judged in, so nothing needs reading again.
         owner: TransactWriteItemTypeDef = {
@@ -368,12 +359,7 @@ class DynamoContactRepository(DynamoTable):
             part["Delete"]["ExpressionAttributeValues"] = values
         return part
 
-    def _remove_in_steps(
-        self,
-        contact: Contact,
-        dependents: Dependents,
-        on_commit: Callable[[Sequence[str]], None] | None,
-    ) -> None:
+    def _remove_in_steps(self, contact: Contact, dependents: Dependents, on_commit: OnCommit | None) -> None:
         """More than one transaction holds: freeze the contact (no job may be added or change
         state), read its partition again (what the freeze holds still), delete that in batches,
         then the contact. Interrupted, the mark stays and the next delete of the contact finishes

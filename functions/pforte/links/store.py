@@ -183,15 +183,10 @@ class DynamoAdmissions(DynamoTable):
         parts += DynamoJobRepository(self._client, self._table).creation_parts(
             admission.job, new_contact=admission.new_contact
         )
-        try:
-            self._transact(parts)
-        except ClientError as error:
-            failed = failed_parts(error)
-            if failed is None:
-                raise
-            reasons: list[Any] = error.response.get("CancellationReasons", [])
-        else:
+        reasons = self._try_transact_reasons(parts)
+        if reasons is None:
             return
+        failed = failed_parts(reasons)
         if 0 in failed:
             raise LinkClosed
         if 1 in failed:

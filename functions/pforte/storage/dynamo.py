@@ -95,13 +95,21 @@ class DynamoTable:
     def _try_transact(self, parts: Sequence[TransactWriteItemTypeDef]) -> list[int] | None:
         """None if the transaction committed; if DynamoDB cancelled it, the indexes of the parts
         whose condition failed (empty for a conflict with another transaction)."""
+        reasons = self._try_transact_reasons(parts)
+        return None if reasons is None else failed_parts(reasons)
+
+    def _try_transact_reasons(
+        self, parts: Sequence[TransactWriteItemTypeDef]
+    ) -> list[Mapping[str, Any]] | None:
+        """None if the transaction committed; if DynamoDB cancelled it, its reason for each part
+        (with the item as it was where the part asked for `ALL_OLD`)."""
         try:
             self._transact(parts)
         except ClientError as error:
-            failed = failed_parts(error)
-            if failed is None:
+            reasons = cancellation_reasons(error)
+            if reasons is None:
                 raise
-            return failed
+            return reasons
         return None
 
     def _query_all(self, request: QueryInputTypeDef) -> list[dict[str, Any]]:
@@ -153,11 +161,15 @@ def set_or_remove(values: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[
     return expression, names, {f":{name}": value for name, value in to_item(present).items()}
 
 
-def failed_parts(error: ClientError) -> list[int] | None:
-    """Indexes of the transaction items whose condition failed, or None if it was no such failure."""
+def cancellation_reasons(error: ClientError) -> list[Mapping[str, Any]] | None:
+    """A cancelled transaction's reason for each of its parts, or None if it was no cancellation."""
     if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
         return None
-    reasons: list[Mapping[str, Any]] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
+    return error.response.get("CancellationReasons", [])  # type: ignore[return-value]
+
+
+def failed_parts(reasons: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Indexes of the transaction's parts whose condition failed."""
     return [index for index, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"]
 
 
