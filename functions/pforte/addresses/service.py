@@ -23,6 +23,7 @@ from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import Name, OptionalText, Timestamp
 from pforte.core.model import Model
 from pforte.core.pagination import Page
+from pforte.core.patches import refuse_cleared
 from pforte.core.phones import invalid_phone, to_e164
 from pforte.core.retry import with_retries
 
@@ -318,13 +319,7 @@ def change_address(
     """Change the given fields; a new kind counts against that kind's limit, and the address
     leaves its old kind's default to the newest other one there."""
     given = patch.model_fields_set
-    cleared = [name for name in REQUIRED_ON_PATCH if name in given and getattr(patch, name) is None]
-    if cleared:
-        raise DomainError(
-            ErrorCode.VALIDATION_ERROR,
-            "The request is not valid.",
-            [FieldError(name, "This field is required and cannot be cleared.") for name in cleared],
-        )
+    refuse_cleared(patch, REQUIRED_ON_PATCH)
     changes: dict[str, Any] = {name: getattr(patch, name) for name in given if name != "is_default"}
 
     def attempt() -> Address:

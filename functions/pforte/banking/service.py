@@ -22,6 +22,7 @@ from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import Name, Timestamp
 from pforte.core.model import Model
 from pforte.core.pagination import Page
+from pforte.core.patches import refuse_cleared
 from pforte.core.retry import with_retries
 
 MAX_PER_CONTACT = 10
@@ -356,13 +357,7 @@ def change_bank_account(
 ) -> BankAccount:
     """Change the given fields. A new IBAN brings its bank's BIC and name unless a BIC is given."""
     given = patch.model_fields_set
-    cleared = [name for name in REQUIRED_ON_PATCH if name in given and getattr(patch, name) is None]
-    if cleared:
-        raise DomainError(
-            ErrorCode.VALIDATION_ERROR,
-            "The request is not valid.",
-            [FieldError(name, "This field is required and cannot be cleared.") for name in cleared],
-        )
+    refuse_cleared(patch, REQUIRED_ON_PATCH)
     changes: dict[str, Any] = {
         name: getattr(patch, name) for name in given if name in {"holder", "mandate_reference"}
     }
