@@ -14,8 +14,8 @@ from pforte.core.pagination import Page
 from pforte.jobs.service import ContactGone, FileStatus
 from pforte.storage import keys
 from pforte.storage.dynamo import (
-    CONTACT_OPEN,
     DynamoTable,
+    contact_touch,
     count_change,
     is_condition_failure,
     model_from,
@@ -35,15 +35,7 @@ class DynamoActivityRepository(DynamoTable):
 
     def add(self, activity: Activity) -> None:
         parts: list[TransactWriteItemTypeDef] = [
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.contact_key(activity.tenant_id, activity.contact_id)),
-                    "UpdateExpression": "SET version = version + :one",
-                    "ConditionExpression": CONTACT_OPEN,
-                    "ExpressionAttributeValues": {":one": {"N": "1"}},
-                }
-            },
+            contact_touch(self._table, activity.tenant_id, activity.contact_id),
             {
                 "Put": {
                     "TableName": self._table,

@@ -13,9 +13,9 @@ from pforte.jobs.files import FileTargetGone
 from pforte.jobs.service import ContactGone, FileStatus, Job, JobChanged, JobFile, JobState
 from pforte.storage import keys
 from pforte.storage.dynamo import (
-    CONTACT_OPEN,
     DynamoTable,
     contact_open,
+    contact_touch,
     count_change,
     from_item,
     is_condition_failure,
@@ -50,17 +50,7 @@ class DynamoJobRepository(DynamoTable):
         that read its jobs before this one starts over), on the condition that it is still there."""
         parts: list[TransactWriteItemTypeDef] = []
         if not new_contact:
-            parts.append(
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": to_item(keys.contact_key(job.tenant_id, job.contact_id)),
-                        "UpdateExpression": "SET version = version + :one",
-                        "ConditionExpression": CONTACT_OPEN,
-                        "ExpressionAttributeValues": {":one": {"N": "1"}},
-                    }
-                }
-            )
+            parts.append(contact_touch(self._table, job.tenant_id, job.contact_id))
         parts += [
             {
                 "Put": {

@@ -125,6 +125,20 @@ def contact_open(table: str, tenant_id: str, contact_id: str) -> TransactWriteIt
     }
 
 
+def contact_touch(table: str, tenant_id: str, contact_id: str) -> TransactWriteItemTypeDef:
+    """`contact_open`, and a new version of the contact: a delete that read the contact's items
+    before this write joined them starts over."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": to_item(keys.contact_key(tenant_id, contact_id)),
+            "UpdateExpression": "SET version = version + :one",
+            "ConditionExpression": CONTACT_OPEN,
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+
+
 def count_change(table: str, key: Mapping[str, str], changes: Mapping[str, int]) -> TransactWriteItemTypeDef:
     """The part of a write transaction that moves counters (`ADD`, created at 0): put it in the
     transaction of the write it counts, so that a count never disagrees with what is stored."""
