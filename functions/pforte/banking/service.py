@@ -8,7 +8,7 @@ operator, sees it masked (`DE89 •••• •••• •••• ••30 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal, Protocol
@@ -17,7 +17,7 @@ from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StrictBoo
 
 from pforte.contacts.service import Contact
 from pforte.core.clock import is_id, new_id, utcnow
-from pforte.core.defaults import default_after, differences
+from pforte.core.defaults import OwnedRead, default_after, differences, marked, page_after
 from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import Name, Timestamp
 from pforte.core.model import Model
@@ -158,12 +158,7 @@ class BankAccountPage(Model):
 # --- storage port -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BankAccounts:
-    """A contact's bank accounts (newest first) and its counters, as one read found them."""
-
-    items: tuple[BankAccount, ...]
-    counters: Mapping[str, int]
+BankAccounts = OwnedRead[BankAccount]
 
 
 class MandateTaken(Exception):
@@ -259,13 +254,7 @@ def with_default(
     """`after` (newest first) with exactly one default if it has accounts (see core.defaults)."""
     current = next((account.id for account in before if account.is_default), None)
     default = default_after([account.id for account in after], current, chosen)
-    now = utcnow()
-    return [
-        account
-        if account.is_default == (account.id == default)
-        else account.model_copy(update={"is_default": account.id == default, "updated_at": now})
-        for account in after
-    ]
+    return marked(after, [default] if default is not None else [])
 
 
 def _kept_changing() -> DomainError:
@@ -300,11 +289,7 @@ def list_bank_accounts(
     repository: BankAccountRepository, contact: Contact, after: str | None, limit: int
 ) -> Page[BankAccount]:
     """Newest first (bounded: a contact has at most MAX_PER_CONTACT)."""
-    items = list(repository.bank_accounts(contact.tenant_id, contact.id).items)
-    if after is not None:
-        items = [account for account in items if account.id < after]
-    page = items[:limit]
-    return Page(page, after=page[-1].id if len(items) > limit else None)
+    return page_after(repository.bank_accounts(contact.tenant_id, contact.id).items, after, limit)
 
 
 def get_bank_account(
