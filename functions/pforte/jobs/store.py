@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from pforte.core.counters import job_counter
 from pforte.core.pagination import Page
 from pforte.jobs.files import FileTargetGone
@@ -18,7 +16,6 @@ from pforte.storage.dynamo import (
     contact_touch,
     count_change,
     from_item,
-    is_condition_failure,
     model_from,
     to_item,
 )
@@ -160,23 +157,17 @@ class DynamoFileEntries(DynamoTable):
             names["#name"] = file.name
         else:
             expression = "SET uploads.#upload = :file"
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_item(keys.job_key(tenant_id, contact_id, job_id)),
-                UpdateExpression=expression,
-                ConditionExpression="uploads.#upload.#status = :pending",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={
-                    ":file": _file_value(file),
-                    ":pending": {"S": FileStatus.PENDING.value},
-                },
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._update_if(
+            TableName=self._table,
+            Key=to_item(keys.job_key(tenant_id, contact_id, job_id)),
+            UpdateExpression=expression,
+            ConditionExpression="uploads.#upload.#status = :pending",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={
+                ":file": _file_value(file),
+                ":pending": {"S": FileStatus.PENDING.value},
+            },
+        )
 
 
 def _moved(previous: JobState, state: JobState) -> dict[str, int]:
