@@ -165,6 +165,25 @@ class MandateTaken(Exception):
     """Raised by a repository when another bank account of the tenant holds the reference."""
 
 
+def mandate_moves(
+    read: BankAccounts, changed: Sequence[BankAccount], removed: Sequence[BankAccount]
+) -> tuple[list[BankAccount], list[BankAccount]]:
+    """Which accounts a save claims their mandate reference for (new ones, and changed ones with a
+    new reference), and which it releases the reference of as read (the reference a changed one
+    left, and removed ones)."""
+    before = {account.id: account for account in read.items}
+    claims: list[BankAccount] = []
+    releases: list[BankAccount] = []
+    for account in changed:
+        previous = before.get(account.id)
+        if previous is None:
+            claims.append(account)
+        elif mandate_key(previous.mandate_reference) != mandate_key(account.mandate_reference):
+            releases.append(previous)
+            claims.append(account)
+    return claims, [*releases, *removed]
+
+
 class BankAccountRepository(Protocol):
     def bank_accounts(self, tenant_id: str, contact_id: str) -> BankAccounts:
         """Every bank account of the contact (at most MAX_PER_CONTACT), newest first, and its counters."""
