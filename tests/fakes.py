@@ -29,7 +29,14 @@ from pforte.activities.service import (
     AttachmentFiles,
 )
 from pforte.addresses.service import Address, Addresses, AddressRepository
-from pforte.banking.service import BankAccount, BankAccountRepository, BankAccounts, MandateTaken, mandate_key
+from pforte.banking.service import (
+    BankAccount,
+    BankAccountRepository,
+    BankAccounts,
+    MandateTaken,
+    mandate_key,
+    mandate_moves,
+)
 from pforte.contacts.deletion import ContactFiles, CustomerExports
 from pforte.contacts.imports import Claimed, ImportStore
 from pforte.contacts.lifecycle import LoginIdentities, WeakPassword
@@ -670,14 +677,11 @@ class InMemoryBankAccounts(BankAccountRepository):
         stored = self.items.setdefault((tenant_id, contact_id), {})
         if self.counters.get((tenant_id, contact_id), 0) != read.counters.get(Counter.BANK_ACCOUNTS.value, 0):
             raise Retry
+        claiming, releasing = mandate_moves(read, changed, removed)
         mandates = dict(self.mandates)
-        for account in removed:
+        for account in releasing:
             del mandates[(tenant_id, mandate_key(account.mandate_reference))]
-        for account in changed:
-            held = stored.get(account.id)
-            if held is not None:
-                mandates.pop((tenant_id, mandate_key(held.mandate_reference)), None)
-        for account in changed:
+        for account in claiming:
             claim = (tenant_id, mandate_key(account.mandate_reference))
             if mandates.get(claim, account.id) != account.id:
                 raise MandateTaken

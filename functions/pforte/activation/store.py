@@ -132,27 +132,21 @@ class DynamoActivationRepository(DynamoTable):
         self._transact(parts)
 
     def claim_request(self, tenant_id: str, contact_id: str, request_id: str) -> bool:
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(
-                    {
-                        **keys.mail_request_key(tenant_id, contact_id, request_id),
-                        "entity": "mail_request",
-                        "state": "pending",
-                        keys.TTL: epoch_seconds(utcnow()) + REQUEST_MARK_SECONDS,
-                    }
-                ),
-                # A request that started and never finished may go again: better twice than never.
-                ConditionExpression="attribute_not_exists(PK) OR #state = :pending",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":pending": {"S": "pending"}},
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._put_if(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    **keys.mail_request_key(tenant_id, contact_id, request_id),
+                    "entity": "mail_request",
+                    "state": "pending",
+                    keys.TTL: epoch_seconds(utcnow()) + REQUEST_MARK_SECONDS,
+                }
+            ),
+            # A request that started and never finished may go again: better twice than never.
+            ConditionExpression="attribute_not_exists(PK) OR #state = :pending",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":pending": {"S": "pending"}},
+        )
 
     def complete_request(self, tenant_id: str, contact_id: str, request_id: str) -> None:
         self._client.update_item(

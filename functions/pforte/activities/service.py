@@ -22,7 +22,7 @@ from pforte.core.identity import Actor
 from pforte.core.model import Model
 from pforte.core.pagination import Page, decode_cursor, encode_cursor
 from pforte.core.uploads import UploadForm
-from pforte.jobs.files import UPLOAD_LINK_SECONDS, FileStorage, UploadFilename
+from pforte.jobs.files import UPLOAD_LINK_SECONDS, FileStorage, UploadFilename, checked
 from pforte.jobs.service import ContactGone, FileProblem, FileStatus
 
 MAX_TEXT_CHARS = 10_000
@@ -392,22 +392,7 @@ def receive_attachment(
             content_type = decided.content_type
         else:
             problem = decided
-    settled: Attachment
-    if problem is not None:
-        files.remove(key, found.version_id)
-        settled = attachment.model_copy(
-            update={"status": FileStatus.REJECTED, "size": found.size, "problem": problem}
-        )
-    else:
-        settled = attachment.model_copy(
-            update={
-                "status": FileStatus.STORED,
-                "size": found.size,
-                "stored_at": utcnow(),
-                "version_id": found.version_id,
-                "content_type": content_type,
-            }
-        )
+    settled = checked(files, key, attachment, found, problem, content_type=content_type)
     if not activities.settle(activity, settled):
         return "ignored"  # settled by a concurrent delivery, or the activity went meanwhile
     return settled.status.value

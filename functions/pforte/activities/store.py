@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from pforte.activities.service import Activity, ActivityKind, Attachment
 from pforte.core.counters import Counter
 from pforte.core.pagination import Page
 from pforte.jobs.service import ContactGone, FileStatus
 from pforte.storage import keys
 from pforte.storage.dynamo import (
-    CONTACT_OPEN,
     DynamoTable,
+    contact_touch,
     count_change,
-    is_condition_failure,
     model_from,
     to_item,
 )
@@ -35,15 +32,7 @@ class DynamoActivityRepository(DynamoTable):
 
     def add(self, activity: Activity) -> None:
         parts: list[TransactWriteItemTypeDef] = [
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.contact_key(activity.tenant_id, activity.contact_id)),
-                    "UpdateExpression": "SET version = version + :one",
-                    "ConditionExpression": CONTACT_OPEN,
-                    "ExpressionAttributeValues": {":one": {"N": "1"}},
-                }
-            },
+            contact_touch(self._table, activity.tenant_id, activity.contact_id),
             {
                 "Put": {
                     "TableName": self._table,
@@ -114,21 +103,15 @@ class DynamoActivityRepository(DynamoTable):
         return self._try_transact(parts) is None
 
     def settle(self, activity: Activity, attachment: Attachment) -> bool:
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_item(self._key(activity)),
-                UpdateExpression="SET attachment = :attachment",
-                ConditionExpression="attachment.#status = :pending AND attachment.upload_id = :upload",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":attachment": to_item({"a": attachment.model_dump(mode="json")})["a"],
-                    ":pending": {"S": FileStatus.PENDING.value},
-                    ":upload": {"S": attachment.upload_id},
-                },
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._update_if(
+            TableName=self._table,
+            Key=to_item(self._key(activity)),
+            UpdateExpression="SET attachment = :attachment",
+            ConditionExpression="attachment.#status = :pending AND attachment.upload_id = :upload",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":attachment": to_item({"a": attachment.model_dump(mode="json")})["a"],
+                ":pending": {"S": FileStatus.PENDING.value},
+                ":upload": {"S": attachment.upload_id},
+            },
+        )

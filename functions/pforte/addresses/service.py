@@ -8,7 +8,6 @@ function per operation; each edge finds the contact first (its own way) and hand
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Protocol
@@ -18,11 +17,12 @@ from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StringConstr
 from pforte.contacts.service import Contact
 from pforte.core.clock import is_id, new_id, utcnow
 from pforte.core.counters import Counter
-from pforte.core.defaults import default_after, differences
+from pforte.core.defaults import OwnedRead, default_after, differences, marked, page_after
 from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import Name, OptionalText, Timestamp
 from pforte.core.model import Model
 from pforte.core.pagination import Page
+from pforte.core.patches import refuse_cleared
 from pforte.core.phones import invalid_phone, to_e164
 from pforte.core.retry import with_retries
 
@@ -147,12 +147,7 @@ class AddressPage(Model):
 # --- storage port -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Addresses:
-    """A contact's addresses (newest first) and its counters, as one read found them."""
-
-    items: tuple[Address, ...]
-    counters: Mapping[str, int]
+Addresses = OwnedRead[Address]
 
 
 class AddressRepository(Protocol):
@@ -231,19 +226,14 @@ def with_defaults(
 ) -> list[Address]:
     """`after` (newest first) with exactly one default per kind that has addresses: the chosen
     one, else the default of `before` while it is still of that kind, else the newest."""
-    settled: dict[str, bool] = {}
+    defaults = set()
     for kind in AddressKind:
         current = next((a.id for a in before if a.kind is kind and a.is_default), None)
         ids = [a.id for a in after if a.kind is kind]
         default = default_after(ids, current, chosen if chosen in ids else None)
-        settled |= {address_id: address_id == default for address_id in ids}
-    now = utcnow()
-    return [
-        address
-        if address.is_default == settled[address.id]
-        else address.model_copy(update={"is_default": settled[address.id], "updated_at": now})
-        for address in after
-    ]
+        if default is not None:
+            defaults.add(default)
+    return marked(after, defaults)
 
 
 def _commit(
@@ -285,10 +275,7 @@ def list_addresses(
 ) -> Page[Address]:
     """Newest first (bounded: a contact has at most twice MAX_PER_KIND), of one kind if given."""
     items = [a for a in repository.addresses(contact.tenant_id, contact.id).items if kind in (None, a.kind)]
-    if after is not None:
-        items = [a for a in items if a.id < after]
-    page = items[:limit]
-    return Page(page, after=page[-1].id if len(items) > limit else None)
+    return page_after(items, after, limit)
 
 
 def get_address(repository: AddressRepository, contact: Contact, address_id: str) -> Address:
@@ -318,13 +305,7 @@ def change_address(
     """Change the given fields; a new kind counts against that kind's limit, and the address
     leaves its old kind's default to the newest other one there."""
     given = patch.model_fields_set
-    cleared = [name for name in REQUIRED_ON_PATCH if name in given and getattr(patch, name) is None]
-    if cleared:
-        raise DomainError(
-            ErrorCode.VALIDATION_ERROR,
-            "The request is not valid.",
-            [FieldError(name, "This field is required and cannot be cleared.") for name in cleared],
-        )
+    refuse_cleared(patch, REQUIRED_ON_PATCH)
     changes: dict[str, Any] = {name: getattr(patch, name) for name in given if name != "is_default"}
 
     def attempt() -> Address:

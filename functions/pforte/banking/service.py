@@ -8,7 +8,7 @@ operator, sees it masked (`DE89 •••• •••• •••• ••30 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal, Protocol
@@ -17,11 +17,12 @@ from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StrictBoo
 
 from pforte.contacts.service import Contact
 from pforte.core.clock import is_id, new_id, utcnow
-from pforte.core.defaults import default_after, differences
+from pforte.core.defaults import OwnedRead, default_after, differences, marked, page_after
 from pforte.core.errors import DomainError, ErrorCode, FieldError, must_exist
 from pforte.core.fields import Name, Timestamp
 from pforte.core.model import Model
 from pforte.core.pagination import Page
+from pforte.core.patches import refuse_cleared
 from pforte.core.retry import with_retries
 
 MAX_PER_CONTACT = 10
@@ -157,16 +158,30 @@ class BankAccountPage(Model):
 # --- storage port -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BankAccounts:
-    """A contact's bank accounts (newest first) and its counters, as one read found them."""
-
-    items: tuple[BankAccount, ...]
-    counters: Mapping[str, int]
+BankAccounts = OwnedRead[BankAccount]
 
 
 class MandateTaken(Exception):
     """Raised by a repository when another bank account of the tenant holds the reference."""
+
+
+def mandate_moves(
+    read: BankAccounts, changed: Sequence[BankAccount], removed: Sequence[BankAccount]
+) -> tuple[list[BankAccount], list[BankAccount]]:
+    """Which accounts a save claims their mandate reference for (new ones, and changed ones with a
+    new reference), and which it releases the reference of as read (the reference a changed one
+    left, and removed ones)."""
+    before = {account.id: account for account in read.items}
+    claims: list[BankAccount] = []
+    releases: list[BankAccount] = []
+    for account in changed:
+        previous = before.get(account.id)
+        if previous is None:
+            claims.append(account)
+        elif mandate_key(previous.mandate_reference) != mandate_key(account.mandate_reference):
+            releases.append(previous)
+            claims.append(account)
+    return claims, [*releases, *removed]
 
 
 class BankAccountRepository(Protocol):
@@ -258,13 +273,7 @@ def with_default(
     """`after` (newest first) with exactly one default if it has accounts (see core.defaults)."""
     current = next((account.id for account in before if account.is_default), None)
     default = default_after([account.id for account in after], current, chosen)
-    now = utcnow()
-    return [
-        account
-        if account.is_default == (account.id == default)
-        else account.model_copy(update={"is_default": account.id == default, "updated_at": now})
-        for account in after
-    ]
+    return marked(after, [default] if default is not None else [])
 
 
 def _kept_changing() -> DomainError:
@@ -299,11 +308,7 @@ def list_bank_accounts(
     repository: BankAccountRepository, contact: Contact, after: str | None, limit: int
 ) -> Page[BankAccount]:
     """Newest first (bounded: a contact has at most MAX_PER_CONTACT)."""
-    items = list(repository.bank_accounts(contact.tenant_id, contact.id).items)
-    if after is not None:
-        items = [account for account in items if account.id < after]
-    page = items[:limit]
-    return Page(page, after=page[-1].id if len(items) > limit else None)
+    return page_after(repository.bank_accounts(contact.tenant_id, contact.id).items, after, limit)
 
 
 def get_bank_account(
@@ -356,13 +361,7 @@ def change_bank_account(
 ) -> BankAccount:
     """Change the given fields. A new IBAN brings its bank's BIC and name unless a BIC is given."""
     given = patch.model_fields_set
-    cleared = [name for name in REQUIRED_ON_PATCH if name in given and getattr(patch, name) is None]
-    if cleared:
-        raise DomainError(
-            ErrorCode.VALIDATION_ERROR,
-            "The request is not valid.",
-            [FieldError(name, "This field is required and cannot be cleared.") for name in cleared],
-        )
+    refuse_cleared(patch, REQUIRED_ON_PATCH)
     changes: dict[str, Any] = {
         name: getattr(patch, name) for name in given if name in {"holder", "mandate_reference"}
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pforte.banking.service import BankAccount, BankAccounts, MandateTaken, mandate_key
+from pforte.banking.service import BankAccount, BankAccounts, MandateTaken, mandate_key, mandate_moves
 from pforte.core.counters import Counter
 from pforte.core.retry import Retry
 from pforte.storage import keys
@@ -57,17 +57,9 @@ class DynamoBankAccountRepository(OwnedItems):
         count: int,
     ) -> None:
         contact_id = next(account.contact_id for account in (*changed, *removed))
-        before = {account.id: account for account in read.items}
-        claims: list[TransactWriteItemTypeDef] = []
-        releases: list[TransactWriteItemTypeDef] = []
-        for account in changed:
-            previous = before.get(account.id)
-            if previous is None:
-                claims.append(self._claim(tenant_id, account))
-            elif mandate_key(previous.mandate_reference) != mandate_key(account.mandate_reference):
-                releases.append(self._release(tenant_id, previous))
-                claims.append(self._claim(tenant_id, account))
-        releases += [self._release(tenant_id, account) for account in removed]
+        claiming, releasing = mandate_moves(read, changed, removed)
+        claims = [self._claim(tenant_id, account) for account in claiming]
+        releases = [self._release(tenant_id, account) for account in releasing]
         counter = Counter.BANK_ACCOUNTS.value
         write = OwnedWrite(
             puts=[

@@ -302,6 +302,45 @@ class ConfirmationMailRequest(Model):
     channel: str
 
 
+def _moved(
+    state: ConsentState,
+    channel: ConsentChannel,
+    status: ConsentStatus,
+    source: ConsentSource,
+    author: Author,
+    now: datetime,
+    *,
+    note: str | None = None,
+    proof: ConsentProof | None = None,
+) -> tuple[ConsentState, HistoryEntry]:
+    """`state` moved to `status` under the channel's current wording, and the history entry that
+    records the move: every change of a consent's status is written this way."""
+    after = state.model_copy(
+        update={
+            "status": status,
+            "changed_at": now,
+            "source": source,
+            "wording_version": channel.wording_version,
+            "proof": proof,
+        }
+    )
+    entry = HistoryEntry(
+        id=new_id(),
+        channel=channel.key,
+        at=now,
+        by_kind=author.kind,
+        by_id=author.id,
+        from_status=state.status,
+        to_status=status,
+        source=source,
+        note=note,
+        wording_version=channel.wording_version,
+        wording=channel.wording,
+        proof=proof,
+    )
+    return after, entry
+
+
 def set_consent(
     tenant: Tenant,
     consents: ConsentRepository,
@@ -338,28 +377,7 @@ def set_consent(
         )
         entry = None
         if status is not before.status:
-            after = after.model_copy(
-                update={
-                    "status": status,
-                    "changed_at": now,
-                    "source": source,
-                    "wording_version": channel.wording_version,
-                    "proof": None,
-                }
-            )
-            entry = HistoryEntry(
-                id=new_id(),
-                channel=channel.key,
-                at=now,
-                by_kind=author.kind,
-                by_id=author.id,
-                from_status=before.status,
-                to_status=status,
-                source=source,
-                note=note,
-                wording_version=channel.wording_version,
-                wording=channel.wording,
-            )
+            after, entry = _moved(after, channel, status, source, author, now, note=note)
         if not consents.change(contact, before, after, entry):
             raise Retry
         if after.status is ConsentStatus.PENDING and after.request_id:
@@ -550,13 +568,8 @@ def confirm(
     proof = ConsentProof(
         confirmed_at=now, source_ip=source_ip, user_agent=user_agent[:512] if user_agent else None
     )
-    after = state.model_copy(
+    unpending = state.model_copy(
         update={
-            "status": ConsentStatus.GRANTED,
-            "changed_at": now,
-            "source": ConsentSource.CONFIRMATION_LINK,
-            "wording_version": channel.wording_version,
-            "proof": proof,
             "version": state.version + 1,
             "request_id": None,
             "mailed_request": None,
@@ -564,17 +577,13 @@ def confirm(
             "pending_expires_at": None,
         }
     )
-    entry = HistoryEntry(
-        id=new_id(),
-        channel=channel.key,
-        at=now,
-        by_kind=AuthorKind.LINK,
-        by_id=None,
-        from_status=ConsentStatus.PENDING,
-        to_status=ConsentStatus.GRANTED,
-        source=ConsentSource.CONFIRMATION_LINK,
-        wording_version=channel.wording_version,
-        wording=channel.wording,
+    after, entry = _moved(
+        unpending,
+        channel,
+        ConsentStatus.GRANTED,
+        ConsentSource.CONFIRMATION_LINK,
+        Author(AuthorKind.LINK, None),
+        now,
         proof=proof,
     )
     if not consents.change(contact, state, after, entry):

@@ -27,6 +27,7 @@ from pforte.core.fields import EmailAddress, Language, Name, OptionalText, Times
 from pforte.core.identity import Actor, Customer
 from pforte.core.model import Model
 from pforte.core.pagination import Page
+from pforte.core.patches import refuse_cleared
 from pforte.core.phones import DEFAULT_COUNTRY, PhoneInput, invalid_phone, to_e164
 from pforte.customfields.service import CustomValues, FieldDefinition, check_values, customer_editable, shown
 
@@ -403,13 +404,7 @@ def _apply_patch(
     """The contact with the patch applied. The custom values are checked on every change, so a
     field made required since is asked for (of `editable`, when given: a customer's own)."""
     given = patch.model_fields_set
-    cleared = [name for name in REQUIRED_ON_PATCH if name in given and getattr(patch, name) is None]
-    if cleared:
-        raise DomainError(
-            ErrorCode.VALIDATION_ERROR,
-            "The request is not valid.",
-            [FieldError(name, "This field is required and cannot be cleared.") for name in cleared],
-        )
+    refuse_cleared(patch, REQUIRED_ON_PATCH)
     changes: dict[str, Any] = {name: getattr(patch, name) for name in given - {"phone", "custom"}}
     if "phone" in given:
         changes["phone"] = _phone(patch.phone, rules.region)

@@ -12,7 +12,7 @@ import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import AfterValidator, ConfigDict, Field, StrictInt
 
@@ -256,6 +256,35 @@ def _not_json(constant: str) -> None:
     raise ValueError(f"{constant} is not JSON")  # Python's json reads NaN and Infinity; JSON has none
 
 
+Pending = TypeVar("Pending", bound=Model)
+
+
+def checked(
+    storage: FileStorage,
+    key: str,
+    pending: Pending,
+    found: StoredObject,
+    problem: FileProblem | None,
+    **learnt: object,
+) -> Pending:
+    """The pending upload's record once its object `found` was checked: rejected with the problem
+    (and the object removed again), or stored as that version (with what the check `learnt`)."""
+    if problem is not None:
+        storage.remove(key, found.version_id)
+        return pending.model_copy(
+            update={"status": FileStatus.REJECTED, "size": found.size, "problem": problem}
+        )
+    return pending.model_copy(
+        update={
+            "status": FileStatus.STORED,
+            "size": found.size,
+            "stored_at": utcnow(),
+            "version_id": found.version_id,
+            **learnt,
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Arrival:
     tenant_id: str
@@ -298,20 +327,7 @@ def receive_file(
     problem = _problem(
         upload, found, lambda start, end: storage.read_range(key, found.version_id, start, end)
     )
-    if problem is not None:
-        storage.remove(key, found.version_id)
-        settled = upload.model_copy(
-            update={"status": FileStatus.REJECTED, "size": found.size, "problem": problem}
-        )
-    else:
-        settled = upload.model_copy(
-            update={
-                "status": FileStatus.STORED,
-                "size": found.size,
-                "stored_at": utcnow(),
-                "version_id": found.version_id,
-            }
-        )
+    settled = checked(storage, key, upload, found, problem)
     if not entries.settle(tenant_id, job.contact_id, job_id, settled):
         return Arrival(tenant_id, job_id, name, "ignored")  # settled by a concurrent delivery
     return Arrival(tenant_id, job_id, name, settled.status.value)

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from pforte.core.counters import job_counter
 from pforte.core.pagination import Page
 from pforte.jobs.files import FileTargetGone
 from pforte.jobs.service import ContactGone, FileStatus, Job, JobChanged, JobFile, JobState
 from pforte.storage import keys
 from pforte.storage.dynamo import (
-    CONTACT_OPEN,
     DynamoTable,
     contact_open,
+    contact_touch,
     count_change,
     from_item,
-    is_condition_failure,
     model_from,
     to_item,
 )
@@ -50,17 +47,7 @@ class DynamoJobRepository(DynamoTable):
         that read its jobs before this one starts over), on the condition that it is still there."""
         parts: list[TransactWriteItemTypeDef] = []
         if not new_contact:
-            parts.append(
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": to_item(keys.contact_key(job.tenant_id, job.contact_id)),
-                        "UpdateExpression": "SET version = version + :one",
-                        "ConditionExpression": CONTACT_OPEN,
-                        "ExpressionAttributeValues": {":one": {"N": "1"}},
-                    }
-                }
-            )
+            parts.append(contact_touch(self._table, job.tenant_id, job.contact_id))
         parts += [
             {
                 "Put": {
@@ -170,23 +157,17 @@ class DynamoFileEntries(DynamoTable):
             names["#name"] = file.name
         else:
             expression = "SET uploads.#upload = :file"
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_item(keys.job_key(tenant_id, contact_id, job_id)),
-                UpdateExpression=expression,
-                ConditionExpression="uploads.#upload.#status = :pending",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={
-                    ":file": _file_value(file),
-                    ":pending": {"S": FileStatus.PENDING.value},
-                },
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._update_if(
+            TableName=self._table,
+            Key=to_item(keys.job_key(tenant_id, contact_id, job_id)),
+            UpdateExpression=expression,
+            ConditionExpression="uploads.#upload.#status = :pending",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={
+                ":file": _file_value(file),
+                ":pending": {"S": FileStatus.PENDING.value},
+            },
+        )
 
 
 def _moved(previous: JobState, state: JobState) -> dict[str, int]:

@@ -23,7 +23,6 @@ from pforte.storage.dynamo import (
     DynamoTable,
     failed_parts,
     from_item,
-    is_condition_failure,
     model_from,
     to_item,
 )
@@ -72,21 +71,15 @@ class DynamoLinkRepository(DynamoTable):
         return self._put_new(_link_item(link))
 
     def save(self, link: GenericLink, previous: GenericLink) -> bool:
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(_link_item(link)),
-                ConditionExpression="nonce = :nonce AND updated_at = :updated",
-                ExpressionAttributeValues={
-                    ":nonce": {"S": previous.nonce},
-                    ":updated": {"S": stored_time(previous.updated_at)},
-                },
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._put_if(
+            TableName=self._table,
+            Item=to_item(_link_item(link)),
+            ConditionExpression="nonce = :nonce AND updated_at = :updated",
+            ExpressionAttributeValues={
+                ":nonce": {"S": previous.nonce},
+                ":updated": {"S": stored_time(previous.updated_at)},
+            },
+        )
 
     def usage(self, tenant_id: str, day: date) -> Usage:
         item = self._get(keys.usage_key(tenant_id, day.isoformat()))
@@ -121,23 +114,17 @@ class DynamoLinkRepository(DynamoTable):
 
     def mark_expired(self, link: GenericLink) -> bool:
         """Expired, out of the index; only if the link still has the expiry that passed."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_item(keys.generic_link_key(link.tenant_id)),
-                UpdateExpression="SET expired = :true REMOVE GSI1PK, GSI1SK",
-                ConditionExpression="expires_at = :expires AND nonce = :nonce",
-                ExpressionAttributeValues={
-                    ":true": {"BOOL": True},
-                    ":expires": {"S": stored_time(link.expires_at or datetime.min)},
-                    ":nonce": {"S": link.nonce},
-                },
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._update_if(
+            TableName=self._table,
+            Key=to_item(keys.generic_link_key(link.tenant_id)),
+            UpdateExpression="SET expired = :true REMOVE GSI1PK, GSI1SK",
+            ConditionExpression="expires_at = :expires AND nonce = :nonce",
+            ExpressionAttributeValues={
+                ":true": {"BOOL": True},
+                ":expires": {"S": stored_time(link.expires_at or datetime.min)},
+                ":nonce": {"S": link.nonce},
+            },
+        )
 
     def open_days(self) -> list[Usage]:
         request: QueryInputTypeDef = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
+        PutItemInputTypeDef,
         QueryInputTypeDef,
         TransactWriteItemTypeDef,
+        UpdateItemInputTypeDef,
         WriteRequestTypeDef,
     )
 
@@ -77,15 +79,17 @@ class DynamoTable:
 
     def _put_new(self, item: Mapping[str, Any]) -> bool:
         """Store the item if none of its key exists; False (and nothing written) if one does."""
-        try:
-            self._client.put_item(
-                TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._put_if(
+            TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
+        )
+
+    def _put_if(self, **request: Unpack[PutItemInputTypeDef]) -> bool:
+        """The conditional put; False (and nothing written) if its condition failed."""
+        return _unless_condition_failed(lambda: self._client.put_item(**request))
+
+    def _update_if(self, **request: Unpack[UpdateItemInputTypeDef]) -> bool:
+        """The conditional update; False (and nothing written) if its condition failed."""
+        return _unless_condition_failed(lambda: self._client.update_item(**request))
 
     def _transact(self, parts: Sequence[TransactWriteItemTypeDef]) -> None:
         """One transaction; retried by botocore with the same token, so a retry of a write that
@@ -133,6 +137,20 @@ def contact_open(table: str, tenant_id: str, contact_id: str) -> TransactWriteIt
     }
 
 
+def contact_touch(table: str, tenant_id: str, contact_id: str) -> TransactWriteItemTypeDef:
+    """`contact_open`, and a new version of the contact: a delete that read the contact's items
+    before this write joined them starts over."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": to_item(keys.contact_key(tenant_id, contact_id)),
+            "UpdateExpression": "SET version = version + :one",
+            "ConditionExpression": CONTACT_OPEN,
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+
+
 def count_change(table: str, key: Mapping[str, str], changes: Mapping[str, int]) -> TransactWriteItemTypeDef:
     """The part of a write transaction that moves counters (`ADD`, created at 0): put it in the
     transaction of the write it counts, so that a count never disagrees with what is stored."""
@@ -175,6 +193,16 @@ def failed_parts(reasons: Sequence[Mapping[str, Any]]) -> list[int]:
 
 def is_condition_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _unless_condition_failed(write: Callable[[], object]) -> bool:
+    try:
+        write()
+    except ClientError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
 
 
 BATCH_SIZE = 25  # BatchWriteItem's limit

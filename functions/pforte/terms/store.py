@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
 from pforte.jobs.service import FileStatus, JobFile
 from pforte.storage import keys
-from pforte.storage.dynamo import DynamoTable, is_condition_failure, model_from, to_item
+from pforte.storage.dynamo import DynamoTable, model_from, to_item
 from pforte.terms.service import Terms, TermsState
 
 
@@ -46,21 +44,15 @@ class DynamoTermsRepository(DynamoTable):
         if current is not None:
             expression += ", #current = :current"
             values[":current"] = {"M": to_item(current.model_dump(mode="json"))}
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_item(keys.terms_state_key(tenant_id)),
-                UpdateExpression=expression,
-                ConditionExpression="uploads.#version.#status = :pending",
-                ExpressionAttributeNames={
-                    "#version": upload.upload_id,
-                    "#status": "status",
-                    **({"#current": "current"} if current is not None else {}),
-                },
-                ExpressionAttributeValues=values,  # type: ignore[arg-type]
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._update_if(
+            TableName=self._table,
+            Key=to_item(keys.terms_state_key(tenant_id)),
+            UpdateExpression=expression,
+            ConditionExpression="uploads.#version.#status = :pending",
+            ExpressionAttributeNames={
+                "#version": upload.upload_id,
+                "#status": "status",
+                **({"#current": "current"} if current is not None else {}),
+            },
+            ExpressionAttributeValues=values,  # type: ignore[arg-type]
+        )
