@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
 from pydantic import TypeAdapter
 
 from pforte.contacts.store import DynamoContactRepository
