@@ -14,13 +14,8 @@ from infra.local.mailbox import sent_mail
 from infra.local.provision import LocalResources
 from infra.local.queues import QueueRunner
 from pforte.contacts.imports import MAX_UPLOAD_BYTES
-from tests.api.conftest import Api
+from tests.api.conftest import Api, per_id, s3
 from tests.api.test_status import contact_in
-
-
-def s3() -> Any:
-    return boto3.client("s3", region_name="eu-central-1")
-
 
 # --- bulk activation requests --------------------------------------------------------------------
 
@@ -33,8 +28,7 @@ def test_bulk_activation_requests_are_queued_checked_per_id_and_mailed_by_the_wo
     foreign = api.as_("globex").post("/contacts", {"name": "G", "email": "g@example.com"}).body["id"]
     response = api.post("/contacts/activation-requests", {"ids": [anna, ben, foreign]})
     assert response.status == 202
-    outcome = {r["id"]: (r["status"], (r.get("error") or {}).get("code")) for r in response.body["results"]}
-    assert outcome == {
+    assert per_id(response) == {
         anna: ("queued", None),
         ben: ("failed", "invalid_transition"),
         foreign: ("failed", "not_found"),

@@ -16,15 +16,11 @@ import requests
 from infra.local.provision import LocalResources
 from infra.local.queues import QueueRunner
 from pforte.aws import clients
-from tests.api.conftest import Api
+from tests.api.conftest import Api, s3
 from tests.api.test_import import upload as import_csv
 from tests.api.test_job_files import PDF, admit, upload
 from tests.api.test_jobs import job
 from tests.api.test_status import contact_in
-
-
-def s3() -> Any:
-    return boto3.client("s3", region_name="eu-central-1")
 
 
 def customer(api: Api, name: str = "Anna Beispiel", email: str = "anna@example.com", **more: Any) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from pforte.contacts import store as contact_store
 from pforte.storage import dynamo
-from tests.api.conftest import Api
+from tests.api.conftest import Api, per_id
 
 PATHS_TO = {
     "new": [],
@@ -196,8 +196,7 @@ def test_bulk_delete_answers_per_id(api: Api) -> None:
     foreign = contact(api.as_("globex"), "carl@example.com")
     response = api.post("/contacts/bulk-delete", {"ids": [anna, ben, foreign, "nonsense"]})
     assert response.status == 200
-    results = {r["id"]: (r["status"], (r.get("error") or {}).get("code")) for r in response.body["results"]}
-    assert results == {
+    assert per_id(response) == {
         anna: ("deleted", None),
         ben: ("failed", "jobs_in_progress"),
         foreign: ("failed", "not_found"),
