@@ -125,6 +125,32 @@ class Api:
         return self.request("DELETE", path)
 
 
+MISSING = "01J00000000000000000000000"  # well formed, and nobody's
+
+
+def assert_another_tenant_finds_nothing(
+    api: Api, collection: str, item_id: str, new: Any, change: Any
+) -> None:
+    """Globex's staff get a 404 for acme's `collection` and its item, whichever route they take."""
+    globex = api.as_("globex")
+    assert globex.get(collection).error_code == "not_found"
+    assert globex.post(collection, new).error_code == "not_found"
+    assert globex.get(f"{collection}/{item_id}").error_code == "not_found"
+    assert globex.patch(f"{collection}/{item_id}", change).error_code == "not_found"
+    assert globex.delete(f"{collection}/{item_id}").error_code == "not_found"
+
+
+def assert_unknown_ids_are_404(api: Api, contact_id: str, kind: str, new: Any, change: Any) -> None:
+    """An unknown contact's `kind` (as in /contacts/{id}/{kind}), and an unknown or malformed item
+    id of a known contact, answer 404 on every route."""
+    assert api.get(f"/contacts/{MISSING}/{kind}").status == 404
+    assert api.post(f"/contacts/{MISSING}/{kind}", new).status == 404
+    for item_id in (MISSING, "not-an-id"):
+        assert api.get(f"/contacts/{contact_id}/{kind}/{item_id}").status == 404
+        assert api.patch(f"/contacts/{contact_id}/{kind}/{item_id}", change).status == 404
+        assert api.delete(f"/contacts/{contact_id}/{kind}/{item_id}").status == 404
+
+
 def per_id(response: ApiResponse) -> dict[str, tuple[str, str | None]]:
     """A bulk request's answer for each id: its status, and its error code if it failed."""
     return {r["id"]: (r["status"], (r.get("error") or {}).get("code")) for r in response.body["results"]}
