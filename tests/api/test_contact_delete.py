@@ -12,7 +12,7 @@ from infra.local.queues import QueueRunner
 from pforte.aws.files import S3JobFiles
 from pforte.contacts import store as contact_store
 from tests.api.conftest import Api, fail_once, s3
-from tests.api.test_jobs import contact, job
+from tests.api.test_jobs import contact, contact_with_jobs, job
 
 
 def put_files(aws: LocalResources, job_ids: list[str]) -> None:
@@ -42,8 +42,7 @@ def test_a_delete_reads_the_contacts_partition_once(api: Api, dynamodb_calls: li
 def test_a_failed_file_clean_up_answers_204_and_the_queue_finishes_it(
     api: Api, aws: LocalResources, queues: QueueRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    anna = contact(api)
-    jobs = [job(api, anna, title=f"J{i}")["id"] for i in range(2)]
+    anna, jobs = contact_with_jobs(api, 2)
     put_files(aws, jobs)
     calls = fail_once(monkeypatch, S3JobFiles, "delete_all")
     assert api.delete(f"/contacts/{anna}").status == 204
@@ -72,8 +71,7 @@ def test_the_files_of_an_interrupted_large_delete_are_cleaned_up(
     api: Api, aws: LocalResources, queues: QueueRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(contact_store, "MAX_TRANSACTION_ITEMS", 4)
-    anna = contact(api)
-    jobs = [job(api, anna, title=f"J{i}")["id"] for i in range(3)]
+    anna, jobs = contact_with_jobs(api, 3)
     put_files(aws, jobs)
 
     def dies_midway(*args: Any, **kwargs: Any) -> int:

@@ -35,6 +35,12 @@ def job(api: Api, contact_id: str, state: str = "new", title: str = "Flyer") -> 
     return dict(body)
 
 
+def contact_with_jobs(api: Api, count: int) -> tuple[str, list[str]]:
+    """A new contact with `count` new jobs titled J0, J1, …: its id and theirs, oldest first."""
+    contact_id = contact(api)
+    return contact_id, [job(api, contact_id, title=f"J{i}")["id"] for i in range(count)]
+
+
 def test_a_job_is_created_new_and_listed_for_its_contact(api: Api) -> None:
     anna = contact(api)
     created = api.post(f"/contacts/{anna}/jobs", {"title": "Flyer A5"})
@@ -53,8 +59,7 @@ def test_a_job_is_created_new_and_listed_for_its_contact(api: Api) -> None:
 
 
 def test_jobs_page(api: Api) -> None:
-    anna = contact(api)
-    ids = [job(api, anna, title=f"J{i}")["id"] for i in range(5)]
+    anna, ids = contact_with_jobs(api, 5)
     first = api.get(f"/contacts/{anna}/jobs", limit=3).body
     second = api.get(f"/contacts/{anna}/jobs", limit=3, cursor=first["next_cursor"]).body
     assert [j["id"] for j in first["items"] + second["items"]] == list(reversed(ids))
@@ -140,8 +145,7 @@ def test_a_contact_with_more_jobs_than_a_transaction_holds_is_deleted_whole(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(contact_store, "MAX_TRANSACTION_ITEMS", 6)
-    anna = contact(api)
-    jobs = [job(api, anna, title=f"J{i}")["id"] for i in range(4)]
+    anna, jobs = contact_with_jobs(api, 4)
     assert api.delete(f"/contacts/{anna}").status == 204
     assert all(api.get(f"/jobs/{job_id}").status == 404 for job_id in jobs)
     assert api.get(f"/contacts/{anna}").status == 404
@@ -152,21 +156,17 @@ def test_a_large_delete_refused_for_a_processing_job_changes_nothing(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(contact_store, "MAX_TRANSACTION_ITEMS", 4)
-    anna = contact(api)
-    jobs = [job(api, anna, title=f"J{i}") for i in range(3)]
+    anna, jobs = contact_with_jobs(api, 3)
     busy = job(api, anna, state="processing")
     assert api.delete(f"/contacts/{anna}").status == 409
-    assert [j["id"] for j in api.get(f"/contacts/{anna}/jobs").body["items"]] == [busy["id"]] + [
-        j["id"] for j in reversed(jobs)
-    ]
+    assert [j["id"] for j in api.get(f"/contacts/{anna}/jobs").body["items"]] == [busy["id"], *reversed(jobs)]
 
 
 def test_an_interrupted_large_delete_is_finished_by_the_next_one(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(contact_store, "MAX_TRANSACTION_ITEMS", 4)
-    anna = contact(api)
-    jobs = [job(api, anna, title=f"J{i}")["id"] for i in range(3)]
+    anna, jobs = contact_with_jobs(api, 3)
     calls = {"n": 0}
     original = dynamo.batch_write  # what the contact store calls
 
