@@ -53,6 +53,17 @@ class TokenVerifier:
         return claims
 
 
+def _signed_in(client: Any, pool_id: str, client_id: str, username: str, password: str) -> str:
+    """The ID token a password sign-in to the pool's app client gets, as the portal's would."""
+    result = client.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    return str(result["AuthenticationResult"]["IdToken"])
+
+
 class StaffTokens:
     """Issues ID tokens for `{role}@{tenant}` staff users, creating the user on first use."""
 
@@ -92,13 +103,7 @@ class StaffTokens:
         username = f"{role}@{tenant_id}.example.com"
         with self._lock:
             password = self._ensure_user(username, tenant_id, role)
-        result = self._client.admin_initiate_auth(
-            UserPoolId=self._pool_id,
-            ClientId=self._client_id,
-            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )
-        return str(result["AuthenticationResult"]["IdToken"])
+        return _signed_in(self._client, self._pool_id, self._client_id, username, password)
 
 
 class NoLogin(Exception):
@@ -131,10 +136,4 @@ class CustomerTokens:
             self._client.admin_set_user_password(
                 UserPoolId=self._pool_id, Username=username, Password=password, Permanent=True
             )
-            result = self._client.admin_initiate_auth(
-                UserPoolId=self._pool_id,
-                ClientId=self._client_id,
-                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": password},
-            )
-        return str(result["AuthenticationResult"]["IdToken"])
+            return _signed_in(self._client, self._pool_id, self._client_id, username, password)

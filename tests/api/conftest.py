@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import boto3
 import pytest
+import requests
 from moto import mock_aws
 from werkzeug.routing import Map, Rule
 
@@ -22,27 +24,25 @@ from infra.local.server import configure_functions
 from infra.template import ApiRoute, api_routes
 
 
-def staff_claims(tenant_id: str = "acme", role: str = "admin", **extra: Any) -> dict[str, Any]:
-    """The claims a Cognito authorizer passes on for a staff ID token."""
+def _id_token_claims(tenant_id: str, email: str, claims: Mapping[str, Any]) -> dict[str, Any]:
+    """What an ID token of either pool carries, and then `claims` (which may override it)."""
     return {
         "sub": str(uuid.uuid4()),
         "custom:tenant_id": tenant_id,
-        "cognito:groups": role,
         "token_use": "id",
-        "email": f"{role}@{tenant_id}.example.com",
-        **extra,
+        "email": email,
+        **claims,
     }
+
+
+def staff_claims(tenant_id: str = "acme", role: str = "admin", **extra: Any) -> dict[str, Any]:
+    """The claims a Cognito authorizer passes on for a staff ID token."""
+    return _id_token_claims(tenant_id, f"{role}@{tenant_id}.example.com", {"cognito:groups": role, **extra})
 
 
 def customer_claims(contact_id: str, tenant_id: str = "acme") -> dict[str, Any]:
     """The claims the customer pool's authorizer passes on for a customer's ID token."""
-    return {
-        "sub": str(uuid.uuid4()),
-        "custom:tenant_id": tenant_id,
-        "custom:contact_id": contact_id,
-        "token_use": "id",
-        "email": f"customer@{tenant_id}.example.com",
-    }
+    return _id_token_claims(tenant_id, f"customer@{tenant_id}.example.com", {"custom:contact_id": contact_id})
 
 
 @dataclass
@@ -123,6 +123,64 @@ class Api:
 
     def delete(self, path: str) -> ApiResponse:
         return self.request("DELETE", path)
+
+
+MISSING = "01J00000000000000000000000"  # well formed, and nobody's
+
+
+def assert_another_tenant_finds_nothing(
+    api: Api, collection: str, item_id: str, new: Any, change: Any
+) -> None:
+    """Globex's staff get a 404 for acme's `collection` and its item, whichever route they take."""
+    globex = api.as_("globex")
+    assert globex.get(collection).error_code == "not_found"
+    assert globex.post(collection, new).error_code == "not_found"
+    assert globex.get(f"{collection}/{item_id}").error_code == "not_found"
+    assert globex.patch(f"{collection}/{item_id}", change).error_code == "not_found"
+    assert globex.delete(f"{collection}/{item_id}").error_code == "not_found"
+
+
+def assert_unknown_ids_are_404(api: Api, contact_id: str, kind: str, new: Any, change: Any) -> None:
+    """An unknown contact's `kind` (as in /contacts/{id}/{kind}), and an unknown or malformed item
+    id of a known contact, answer 404 on every route."""
+    assert api.get(f"/contacts/{MISSING}/{kind}").status == 404
+    assert api.post(f"/contacts/{MISSING}/{kind}", new).status == 404
+    for item_id in (MISSING, "not-an-id"):
+        assert api.get(f"/contacts/{contact_id}/{kind}/{item_id}").status == 404
+        assert api.patch(f"/contacts/{contact_id}/{kind}/{item_id}", change).status == 404
+        assert api.delete(f"/contacts/{contact_id}/{kind}/{item_id}").status == 404
+
+
+def per_id(response: ApiResponse) -> dict[str, tuple[str, str | None]]:
+    """A bulk request's answer for each id: its status, and its error code if it failed."""
+    return {r["id"]: (r["status"], (r.get("error") or {}).get("code")) for r in response.body["results"]}
+
+
+def s3() -> Any:
+    return boto3.client("s3", region_name="eu-central-1")
+
+
+def post_form(created: dict[str, Any], data: bytes, filename: str = "upload.bin") -> None:
+    """What a browser does with the form: a multipart/form-data POST straight to S3."""
+    form = created["upload"]
+    response = requests.post(form["url"], data=form["fields"], files={"file": (filename, data)}, timeout=10)
+    assert response.status_code in (200, 204), response.text
+
+
+def fail_once(monkeypatch: pytest.MonkeyPatch, owner: type, name: str) -> dict[str, int]:
+    """`owner.name` fails on its first call and works after, as AWS does when it has a bad moment;
+    the calls are counted in the answer's "n"."""
+    calls = {"n": 0}
+    original = getattr(owner, name)
+
+    def flaky(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError(f"injected failure in {owner.__name__}.{name}")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, flaky)
+    return calls
 
 
 @pytest.fixture

@@ -14,12 +14,8 @@ from infra.local.provision import LocalResources
 from infra.local.queues import QueueRunner
 from pforte.activities.service import MAX_ATTACHMENT_BYTES, MAX_TEXT_CHARS
 from tests import samples
-from tests.api.conftest import Api
+from tests.api.conftest import Api, fail_once, post_form, s3
 from tests.api.test_jobs import contact
-
-
-def s3() -> Any:
-    return boto3.client("s3", region_name="eu-central-1")
 
 
 def note(
@@ -28,13 +24,6 @@ def note(
     created = api.post(f"/contacts/{contact_id}/activities", {"kind": kind, "text": text, **extra})
     assert created.status == 201, created.text
     return dict(created.body)
-
-
-def post_form(created: dict[str, Any], data: bytes, filename: str = "upload.bin") -> None:
-    """What a browser does with the form: a multipart/form-data POST straight to S3."""
-    form = created["upload"]
-    response = requests.post(form["url"], data=form["fields"], files={"file": (filename, data)}, timeout=10)
-    assert response.status_code in (200, 204), response.text
 
 
 def with_file(
@@ -402,16 +391,7 @@ def test_attachments_a_failed_clean_up_left_are_removed_by_the_queue(
     anna = contact(api)
     with_file(api, anna, "scan.pdf", samples.pdf())
     queues.drain()
-    calls = {"n": 0}
-    original = S3JobFiles.delete_of_contact
-
-    def flaky(self: S3JobFiles, tenant_id: str, contact_id: str) -> None:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("S3 is unavailable")
-        original(self, tenant_id, contact_id)
-
-    monkeypatch.setattr(S3JobFiles, "delete_of_contact", flaky)
+    calls = fail_once(monkeypatch, S3JobFiles, "delete_of_contact")
     assert api.delete(f"/contacts/{anna}").status == 204
     assert len(objects_of(aws, anna)) == 1  # S3 failed: the file is still there
 

@@ -8,10 +8,8 @@ from typing import Any
 import pytest
 
 from pforte.addresses.service import MAX_PER_KIND
-from tests.api.conftest import Api
+from tests.api.conftest import MISSING, Api, assert_another_tenant_finds_nothing, assert_unknown_ids_are_404
 from tests.api.test_status import contact_in
-
-MISSING = "01J00000000000000000000000"
 
 
 def address(kind: str = "billing", **fields: Any) -> dict[str, Any]:
@@ -97,13 +95,9 @@ def test_staff_add_read_change_and_delete_an_address(api: Api, role: str) -> Non
 def test_another_tenants_contact_or_address_is_a_404(api: Api) -> None:
     anna = new_contact(api)
     address_id = api.post(f"/contacts/{anna}/addresses", address()).body["id"]
-    globex = api.as_("globex")
-    base = f"/contacts/{anna}/addresses"
-    assert globex.get(base).error_code == "not_found"
-    assert globex.post(base, address()).error_code == "not_found"
-    assert globex.get(f"{base}/{address_id}").error_code == "not_found"
-    assert globex.patch(f"{base}/{address_id}", {"city": "Köln"}).error_code == "not_found"
-    assert globex.delete(f"{base}/{address_id}").error_code == "not_found"
+    assert_another_tenant_finds_nothing(
+        api, f"/contacts/{anna}/addresses", address_id, address(), {"city": "Köln"}
+    )
     # Nothing changed for acme.
     assert [a["city"] for a in listed(api, anna)] == ["Berlin"]
     assert counts(api, anna) == {"billing": 1, "delivery": 0}
@@ -111,12 +105,7 @@ def test_another_tenants_contact_or_address_is_a_404(api: Api) -> None:
 
 def test_an_unknown_contact_or_address_is_a_404(api: Api) -> None:
     anna = new_contact(api)
-    assert api.get(f"/contacts/{MISSING}/addresses").status == 404
-    assert api.post(f"/contacts/{MISSING}/addresses", address()).status == 404
-    for address_id in (MISSING, "not-an-id"):
-        assert api.get(f"/contacts/{anna}/addresses/{address_id}").status == 404
-        assert api.patch(f"/contacts/{anna}/addresses/{address_id}", {"city": "Köln"}).status == 404
-        assert api.delete(f"/contacts/{anna}/addresses/{address_id}").status == 404
+    assert_unknown_ids_are_404(api, anna, "addresses", address(), {"city": "Köln"})
 
 
 def test_without_a_staff_token_nothing_is_answered(api: Api) -> None:

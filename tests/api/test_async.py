@@ -14,13 +14,8 @@ from infra.local.mailbox import sent_mail
 from infra.local.provision import LocalResources
 from infra.local.queues import QueueRunner
 from pforte.contacts.imports import MAX_UPLOAD_BYTES
-from tests.api.conftest import Api
+from tests.api.conftest import Api, per_id, s3
 from tests.api.test_status import contact_in
-
-
-def s3() -> Any:
-    return boto3.client("s3", region_name="eu-central-1")
-
 
 # --- bulk activation requests --------------------------------------------------------------------
 
@@ -33,8 +28,7 @@ def test_bulk_activation_requests_are_queued_checked_per_id_and_mailed_by_the_wo
     foreign = api.as_("globex").post("/contacts", {"name": "G", "email": "g@example.com"}).body["id"]
     response = api.post("/contacts/activation-requests", {"ids": [anna, ben, foreign]})
     assert response.status == 202
-    outcome = {r["id"]: (r["status"], (r.get("error") or {}).get("code")) for r in response.body["results"]}
-    assert outcome == {
+    assert per_id(response) == {
         anna: ("queued", None),
         ben: ("failed", "invalid_transition"),
         foreign: ("failed", "not_found"),
@@ -81,23 +75,33 @@ def upload(aws: LocalResources, started: dict[str, Any], data: bytes) -> None:
     s3().put_object(Bucket=aws.physical["ImportsBucket"], Key=started["upload"]["fields"]["key"], Body=data)
 
 
+def imported(api: Api, aws: LocalResources, queues: QueueRunner, data: bytes) -> dict[str, Any]:
+    """A new import with `data` uploaded, after the worker ran: what starting it answered."""
+    started = start_upload(api)
+    upload(aws, started, data)
+    queues.drain()
+    return started
+
+
+def import_job(api: Api, started: dict[str, Any]) -> dict[str, Any]:
+    return dict(api.get(f"/contacts/imports/{started['import_id']}").body)
+
+
 def test_the_upload_form_caps_the_size_and_names_a_key_of_the_tenant(api: Api) -> None:
     started = start_upload(api)
     fields = started["upload"]["fields"]
     assert fields["key"] == f"tenants/acme/imports/{started['import_id']}.csv"
     policy = json.loads(base64.b64decode(fields["policy"]))
     assert ["content-length-range", 1, MAX_UPLOAD_BYTES] in policy["conditions"]
-    assert api.get(f"/contacts/imports/{started['import_id']}").body["status"] == "awaiting_upload"
+    assert import_job(api, started)["status"] == "awaiting_upload"
 
 
 def test_an_uploaded_file_is_imported_in_the_background_with_progress(
     api: Api, queues: QueueRunner, aws: LocalResources
 ) -> None:
-    started = start_upload(api)
     rows = "".join(f"Person {i};p{i}@example.com;;en\r\n" for i in range(1200))
-    upload(aws, started, ("Name;E-Mail;Firma;Sprache\r\n" + rows + "Bad;nope;;\r\n").encode("cp1252"))
-    queues.drain()
-    job = api.get(f"/contacts/imports/{started['import_id']}").body
+    data = ("Name;E-Mail;Firma;Sprache\r\n" + rows + "Bad;nope;;\r\n").encode("cp1252")
+    job = import_job(api, imported(api, aws, queues, data))
     assert job["status"] == "succeeded"
     assert (job["processed_rows"], job["total_rows"]) == (1201, 1201)
     assert job["report"]["imported"] == 1200
@@ -108,9 +112,7 @@ def test_an_uploaded_file_is_imported_in_the_background_with_progress(
 def test_a_repeated_notification_imports_nothing_twice(
     api: Api, queues: QueueRunner, aws: LocalResources
 ) -> None:
-    started = start_upload(api)
-    upload(aws, started, b"name,email\nAnna,anna@example.com\n")
-    queues.drain()
+    started = imported(api, aws, queues, b"name,email\nAnna,anna@example.com\n")
     upload(aws, started, b"name,email\nBen,ben@example.com\n")  # same key again
     queues.drain()
     emails = [c["email"] for c in api.get("/contacts").body["items"]]
@@ -140,7 +142,7 @@ def test_an_oversized_upload_is_removed_and_the_import_fails(
     }
     sqs.send_message(QueueUrl=aws.physical["ImportsQueue"], MessageBody=json.dumps(event))
     queues.drain()
-    job = api.get(f"/contacts/imports/{later['import_id']}").body
+    job = import_job(api, later)
     assert job["status"] == "failed"
     assert "larger" in job["error"]
     assert "Contents" not in s3().list_objects_v2(Bucket=aws.physical["ImportsBucket"], Prefix=later_key)
@@ -149,10 +151,7 @@ def test_an_oversized_upload_is_removed_and_the_import_fails(
 def test_a_file_without_a_usable_header_fails_with_a_reason(
     api: Api, queues: QueueRunner, aws: LocalResources
 ) -> None:
-    started = start_upload(api)
-    upload(aws, started, b"foo,bar\n1,2\n")
-    queues.drain()
-    job = api.get(f"/contacts/imports/{started['import_id']}").body
+    job = import_job(api, imported(api, aws, queues, b"foo,bar\n1,2\n"))
     assert (job["status"], job["report"]) == ("failed", None)
     assert "no name and no email column" in job["error"]
 
@@ -173,7 +172,7 @@ def test_s3_test_events_and_url_encoded_keys_are_understood(
     event = {"Records": [{"s3": {"bucket": {"name": "b"}, "object": {"key": encoded, "size": 30}}}]}
     sqs.send_message(QueueUrl=aws.physical["ImportsQueue"], MessageBody=json.dumps(event))
     queues.drain()
-    assert api.get(f"/contacts/imports/{started['import_id']}").body["status"] == "succeeded"
+    assert import_job(api, started)["status"] == "succeeded"
     assert (
         sqs.get_queue_attributes(
             QueueUrl=aws.physical["ImportsQueue"], AttributeNames=["ApproximateNumberOfMessages"]
@@ -226,14 +225,14 @@ def test_an_unexpected_failure_is_retried_and_the_last_one_fails_the_import(
     upload(aws, started, b"name,email\nAnna,anna@example.com\n")
     for _ in range(5):
         queues.drain()
-    assert api.get(f"/contacts/imports/{started['import_id']}").body["status"] == "succeeded"
+    assert import_job(api, started)["status"] == "succeeded"
 
     failures["left"] = 99
     doomed = start_upload(api)
     upload(aws, doomed, b"name,email\nBen,ben@example.com\n")
     for _ in range(5):
         queues.drain()
-    job = api.get(f"/contacts/imports/{doomed['import_id']}").body
+    job = import_job(api, doomed)
     assert (job["status"], job["error"]) == (
         "failed",
         "The import stopped unexpectedly; upload the file again.",
@@ -251,15 +250,13 @@ def test_an_uploaded_file_is_read_from_s3_once(api: Api, queues: QueueRunner, aw
 
     client.meta.events.register("before-call.s3.GetObject", counter)
     try:
-        started = start_upload(api)
         rows = "".join(f"Jörg {i};j{i}@example.com;Müller & Söhne;de\r\n" for i in range(3000))
         data = ("Name;E-Mail;Firma;Sprache\r\n" + rows).encode("cp1252")
         assert len(data) > 64 * 1024
-        upload(aws, started, data)
-        queues.drain()
+        started = imported(api, aws, queues, data)
     finally:
         client.meta.events.unregister("before-call.s3.GetObject", counter)
-    job = api.get(f"/contacts/imports/{started['import_id']}").body
+    job = import_job(api, started)
     assert (job["status"], job["report"]["imported"], job["total_rows"]) == ("succeeded", 3000, 3000)
     assert api.get("/contacts", q="j2999@").body["items"][0]["company"] == "Müller & Söhne"
     assert gets == ["GetObject"]
@@ -286,12 +283,10 @@ def test_an_import_whose_worker_died_goes_on_at_the_next_delivery(
     # A worker that dies (a timeout, the process killed) reopens nothing: the import stays running.
     monkeypatch.setattr(DynamoImportJobs, "reopen", lambda self, job: None)
     monkeypatch.setattr("infra.local.queues.LOCAL_RETRY_SECONDS", 0)
-    started = start_upload(api)
     rows = "".join(f"P{i},p{i}@example.com\n" for i in range(35))
-    upload(aws, started, ("name,email\n" + rows + "P3 again,P3@example.com\n").encode())
-    queues.drain()
+    started = imported(api, aws, queues, ("name,email\n" + rows + "P3 again,P3@example.com\n").encode())
     assert writes["crashed"]
-    job = api.get(f"/contacts/imports/{started['import_id']}").body
+    job = import_job(api, started)
     assert (job["status"], job["processed_rows"]) == ("running", 10)  # the first chunk is recorded
     # a delivery at once finds it running but not overdue (a live worker may have it): it waits
     monkeypatch.setattr(imports, "WORKER_TIMEOUT_SECONDS", -1)  # now its worker is overdue
@@ -300,7 +295,7 @@ def test_an_import_whose_worker_died_goes_on_at_the_next_delivery(
     event = {"Records": [{"s3": {"bucket": {"name": "b"}, "object": {"key": key, "size": 100}}}]}
     sqs.send_message(QueueUrl=aws.physical["ImportsQueue"], MessageBody=json.dumps(event))
     queues.drain()
-    job = api.get(f"/contacts/imports/{started['import_id']}").body
+    job = import_job(api, started)
     assert job["status"] == "succeeded"
     assert (job["processed_rows"], job["total_rows"]) == (36, 36)
     report = job["report"]

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from pforte.banking.service import MAX_PER_CONTACT
-from tests.api.conftest import Api
+from tests.api.conftest import Api, assert_another_tenant_finds_nothing, assert_unknown_ids_are_404
 
-MISSING = "01J00000000000000000000000"
 DE = "DE89370400440532013000"
 
 
@@ -101,25 +100,16 @@ def test_an_operator_manages_bank_accounts_but_sees_only_the_masked_iban(api: Ap
 def test_another_tenants_contact_or_bank_account_is_a_404(api: Api) -> None:
     anna = new_contact(api)
     account_id = api.post(f"/contacts/{anna}/bank-accounts", account()).body["id"]
-    globex = api.as_("globex")
-    base = f"/contacts/{anna}/bank-accounts"
-    assert globex.get(base).error_code == "not_found"
-    assert globex.post(base, account()).error_code == "not_found"
-    assert globex.get(f"{base}/{account_id}").error_code == "not_found"
-    assert globex.patch(f"{base}/{account_id}", {"holder": "Mallory"}).error_code == "not_found"
-    assert globex.delete(f"{base}/{account_id}").error_code == "not_found"
+    assert_another_tenant_finds_nothing(
+        api, f"/contacts/{anna}/bank-accounts", account_id, account(), {"holder": "Mallory"}
+    )
     assert [a["holder"] for a in listed(api, anna)] == ["Anna Muster"]
     assert bank_accounts_counted(api, anna) == 1
 
 
 def test_an_unknown_contact_or_bank_account_is_a_404_and_customers_are_refused(api: Api) -> None:
     anna = new_contact(api)
-    assert api.get(f"/contacts/{MISSING}/bank-accounts").status == 404
-    assert api.post(f"/contacts/{MISSING}/bank-accounts", account()).status == 404
-    for account_id in (MISSING, "not-an-id"):
-        assert api.get(f"/contacts/{anna}/bank-accounts/{account_id}").status == 404
-        assert api.patch(f"/contacts/{anna}/bank-accounts/{account_id}", {"holder": "X"}).status == 404
-        assert api.delete(f"/contacts/{anna}/bank-accounts/{account_id}").status == 404
+    assert_unknown_ids_are_404(api, anna, "bank-accounts", account(), {"holder": "X"})
     assert api.anonymous().get(f"/contacts/{anna}/bank-accounts").status == 401
     assert api.as_customer(anna).get(f"/contacts/{anna}/bank-accounts").status == 403
 

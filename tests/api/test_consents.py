@@ -53,6 +53,13 @@ def confirmation_token(email: str) -> str:
     return match.group(1)
 
 
+def newsletter_link(api: Api, anna: str, queues: QueueRunner) -> str:
+    """Anna's newsletter consent granted by staff, so pending: the token of the mail that confirms it."""
+    grant(api, anna, "email_newsletter")
+    queues.drain()
+    return confirmation_token("anna@example.com")
+
+
 def confirm(api: Api, token: str, ip: str = "198.51.100.7", agent: str = "Mailbrowser/1.0") -> ApiResponse:
     return api.anonymous(ip).post(
         "/public/consent-confirmations", {"token": token}, headers={"User-Agent": agent}
@@ -152,9 +159,7 @@ def test_unknown_and_malformed_links_are_410_and_guessing_is_slowed(api: Api, an
 def test_an_expired_link_is_410_and_the_consent_stays_pending(
     api: Api, anna: str, queues: QueueRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    grant(api, anna, "email_newsletter")
-    queues.drain()
-    token = confirmation_token("anna@example.com")
+    token = newsletter_link(api, anna, queues)
     later = utcnow() + timedelta(days=7, minutes=1)  # the tenant's link validity is 7 days
     monkeypatch.setattr(consents_module, "utcnow", lambda: later)
     response = confirm(api, token)
@@ -168,9 +173,7 @@ def test_an_expired_link_is_410_and_the_consent_stays_pending(
 def test_withdrawing_a_pending_email_consent_is_immediate_and_kills_the_link(
     api: Api, anna: str, queues: QueueRunner
 ) -> None:
-    grant(api, anna, "email_newsletter")
-    queues.drain()
-    token = confirmation_token("anna@example.com")
+    token = newsletter_link(api, anna, queues)
     assert withdraw(api, anna, "email_newsletter").body["status"] == "withdrawn"
     assert confirm(api, token).error_code == "token_invalid"
     assert statuses(api, anna)["email_newsletter"] == "withdrawn"
@@ -180,9 +183,7 @@ def test_withdrawing_a_pending_email_consent_is_immediate_and_kills_the_link(
 def test_withdrawing_a_granted_email_consent_needs_no_confirmation(
     api: Api, anna: str, queues: QueueRunner
 ) -> None:
-    grant(api, anna, "email_newsletter")
-    queues.drain()
-    assert confirm(api, confirmation_token("anna@example.com")).status == 200
+    assert confirm(api, newsletter_link(api, anna, queues)).status == 200
     mails_before = len(sent_mail("anna@example.com"))
     response = withdraw(api, anna, "email_newsletter", "letter")
     assert response.body["status"] == "withdrawn"
@@ -194,9 +195,7 @@ def test_withdrawing_a_granted_email_consent_needs_no_confirmation(
 def test_granting_a_pending_consent_again_mails_a_new_link_and_the_old_one_stops(
     api: Api, anna: str, queues: QueueRunner
 ) -> None:
-    grant(api, anna, "email_newsletter")
-    queues.drain()
-    first = confirmation_token("anna@example.com")
+    first = newsletter_link(api, anna, queues)
     assert grant(api, anna, "email_newsletter").body["status"] == "pending"
     queues.drain()
     second = confirmation_token("anna@example.com")
@@ -378,9 +377,7 @@ def test_the_contact_delete_removes_its_consents_history_and_pending_link(
     api: Api, anna: str, queues: QueueRunner
 ) -> None:
     grant(api, anna, "post")
-    grant(api, anna, "email_newsletter")
-    queues.drain()
-    token = confirmation_token("anna@example.com")
+    token = newsletter_link(api, anna, queues)
     parsed = ConfirmationToken.parse(token)
     assert parsed is not None
     digest = parsed.digest

@@ -5,19 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 
 from infra.local.provision import LocalResources
 from infra.local.queues import QueueRunner
 from pforte.aws.files import S3JobFiles
 from pforte.contacts import store as contact_store
-from tests.api.conftest import Api
-from tests.api.test_jobs import contact, job
-
-
-def s3() -> Any:
-    return boto3.client("s3", region_name="eu-central-1")
+from tests.api.conftest import Api, fail_once, s3
+from tests.api.test_jobs import contact, contact_with_jobs, job
 
 
 def put_files(aws: LocalResources, job_ids: list[str]) -> None:
@@ -31,20 +26,6 @@ def put_files(aws: LocalResources, job_ids: list[str]) -> None:
 def files_left(aws: LocalResources) -> list[str]:
     listed = s3().list_objects_v2(Bucket=aws.physical["JobFilesBucket"], Prefix="tenants/acme/jobs/")
     return [item["Key"] for item in listed.get("Contents", [])]
-
-
-def fail_once(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    calls = {"n": 0}
-    original = S3JobFiles.delete_all
-
-    def flaky(self: S3JobFiles, tenant_id: str, job_ids: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("S3 is unavailable")
-        original(self, tenant_id, job_ids)
-
-    monkeypatch.setattr(S3JobFiles, "delete_all", flaky)
-    return calls
 
 
 def test_a_delete_reads_the_contacts_partition_once(api: Api, dynamodb_calls: list[str]) -> None:
@@ -61,10 +42,9 @@ def test_a_delete_reads_the_contacts_partition_once(api: Api, dynamodb_calls: li
 def test_a_failed_file_clean_up_answers_204_and_the_queue_finishes_it(
     api: Api, aws: LocalResources, queues: QueueRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    anna = contact(api)
-    jobs = [job(api, anna, title=f"J{i}")["id"] for i in range(2)]
+    anna, jobs = contact_with_jobs(api, 2)
     put_files(aws, jobs)
-    calls = fail_once(monkeypatch)
+    calls = fail_once(monkeypatch, S3JobFiles, "delete_all")
     assert api.delete(f"/contacts/{anna}").status == 204
     assert api.get(f"/contacts/{anna}").status == 404
     assert api.post("/contacts", {"name": "Anna", "email": "anna@example.com"}).status == 201
@@ -79,7 +59,7 @@ def test_a_bulk_delete_whose_clean_up_fails_answers_deleted(
 ) -> None:
     anna, ben = contact(api, "anna@example.com"), contact(api, "ben@example.com")
     put_files(aws, [job(api, anna)["id"], job(api, ben)["id"]])
-    fail_once(monkeypatch)
+    fail_once(monkeypatch, S3JobFiles, "delete_all")
     response = api.post("/contacts/bulk-delete", {"ids": [anna, ben]})
     assert response.status == 200
     assert [r["status"] for r in response.body["results"]] == ["deleted", "deleted"]
@@ -91,8 +71,7 @@ def test_the_files_of_an_interrupted_large_delete_are_cleaned_up(
     api: Api, aws: LocalResources, queues: QueueRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(contact_store, "MAX_TRANSACTION_ITEMS", 4)
-    anna = contact(api)
-    jobs = [job(api, anna, title=f"J{i}")["id"] for i in range(3)]
+    anna, jobs = contact_with_jobs(api, 3)
     put_files(aws, jobs)
 
     def dies_midway(*args: Any, **kwargs: Any) -> int:
@@ -114,16 +93,7 @@ def test_a_failed_identity_delete_answers_204_and_the_queue_deletes_it(
 
     logins = Logins(aws)
     contact_id = contact_in(api, "active")
-    original = CognitoLoginIdentities.delete
-    calls = {"n": 0}
-
-    def flaky(self: CognitoLoginIdentities, contact: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("Cognito is unavailable")
-        original(self, contact)
-
-    monkeypatch.setattr(CognitoLoginIdentities, "delete", flaky)
+    fail_once(monkeypatch, CognitoLoginIdentities, "delete")
     assert api.delete(f"/contacts/{contact_id}").status == 204
     assert logins.state("acme", contact_id) is not None
     queues.drain()

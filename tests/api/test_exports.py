@@ -16,21 +16,25 @@ import requests
 from infra.local.provision import LocalResources
 from infra.local.queues import QueueRunner
 from pforte.aws import clients
-from tests.api.conftest import Api
+from tests.api.conftest import Api, s3
 from tests.api.test_import import upload as import_csv
 from tests.api.test_job_files import PDF, admit, upload
 from tests.api.test_jobs import job
 from tests.api.test_status import contact_in
 
 
-def s3() -> Any:
-    return boto3.client("s3", region_name="eu-central-1")
-
-
 def customer(api: Api, name: str = "Anna Beispiel", email: str = "anna@example.com", **more: Any) -> str:
     response = api.post("/contacts", {"name": name, "email": email, **more})
     assert response.status == 201, response.text
     return str(response.body["id"])
+
+
+def job_with_input(api: Api, queues: QueueRunner, contact_id: str, filename: str, data: bytes = PDF) -> str:
+    """A new job of the contact with `data` uploaded as its input file and checked: the job's id."""
+    job_id = str(job(api, contact_id)["id"])
+    upload(api, job_id, "input", filename, data)
+    queues.drain()
+    return job_id
 
 
 def request_backup(api: Api, contact_id: str) -> str:
@@ -152,8 +156,7 @@ def test_a_backup_that_fits_one_part_is_sent_in_one_put(
     api: Api, queues: QueueRunner, aws: LocalResources
 ) -> None:
     anna = customer(api)
-    upload(api, job(api, anna)["id"], "input", "flyer.pdf", PDF)
-    queues.drain()
+    job_with_input(api, queues, anna, "flyer.pdf")
     calls: list[str] = []
 
     def count(model: Any, **_: Any) -> None:
@@ -177,9 +180,7 @@ def test_a_job_file_gone_from_storage_fails_the_backup_at_once_with_a_reason(
     api: Api, queues: QueueRunner, aws: LocalResources
 ) -> None:
     anna = customer(api)
-    flyer = job(api, anna)["id"]
-    upload(api, flyer, "input", "flyer.pdf", PDF)
-    queues.drain()
+    flyer = job_with_input(api, queues, anna, "flyer.pdf")
     # GIVEN the stored file was removed behind the API's back (every version of it)
     bucket = aws.physical["JobFilesBucket"]
     for version in s3().list_object_versions(Bucket=bucket, Prefix=f"tenants/acme/jobs/{flyer}/")["Versions"]:
@@ -196,10 +197,8 @@ def test_a_backup_larger_than_one_part_is_uploaded_in_parts_with_progress(
     api: Api, queues: QueueRunner, aws: LocalResources
 ) -> None:
     anna = customer(api)
-    flyer = job(api, anna)["id"]
     big = BIG_PDF
-    upload(api, flyer, "input", "big.pdf", big)
-    queues.drain()
+    flyer = job_with_input(api, queues, anna, "big.pdf", big)
     export_id = request_backup(api, anna)
     seen: list[tuple[str, int, int]] = []  # what GET /exports/{id} answered before each part
 
@@ -273,9 +272,7 @@ def test_a_failing_run_is_retried_and_the_last_failure_marks_the_export_failed_w
     api: Api, queues: QueueRunner, aws: LocalResources, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     anna = customer(api)
-    flyer = job(api, anna)["id"]
-    upload(api, flyer, "input", "a.pdf", PDF)
-    queues.drain()
+    job_with_input(api, queues, anna, "a.pdf")
     from pforte.aws.files import S3JobFiles
 
     attempts: list[int] = []
@@ -496,9 +493,7 @@ def test_a_run_that_fails_midway_leaves_no_half_object(
 ) -> None:
     # A failing upload is discarded: no parts linger, no object appears.
     anna = customer(api)
-    flyer = job(api, anna)["id"]
-    upload(api, flyer, "input", "a.pdf", pdf)
-    queues.drain()
+    job_with_input(api, queues, anna, "a.pdf", pdf)
 
     def refuse(**_: Any) -> None:
         raise ConnectionError("network down")

@@ -9,32 +9,20 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 
 from infra.local.provision import LocalResources
 from infra.local.queues import QueueRunner
 from pforte.jobs.files import MAX_FILE_BYTES, MAX_MODEL_BYTES, MAX_SUPPORT_FILES
-from tests.api.conftest import Api
+from tests.api.conftest import Api, post_form, s3
 from tests.api.test_jobs import contact, job
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-def s3() -> Any:
-    return boto3.client("s3", region_name="eu-central-1")
 
 
 def admit(api: Api, job_id: str, kind: str, filename: str, size: int) -> dict[str, Any]:
     response = api.post(f"/jobs/{job_id}/files", {"kind": kind, "filename": filename, "size": size})
     assert response.status == 201, response.text
     return dict(response.body)
-
-
-def post_form(admitted: dict[str, Any], data: bytes, filename: str = "upload.bin") -> None:
-    """What a browser does with the form: a multipart/form-data POST straight to S3."""
-    form = admitted["upload"]
-    response = requests.post(form["url"], data=form["fields"], files={"file": (filename, data)}, timeout=10)
-    assert response.status_code in (200, 204), response.text
 
 
 def upload(api: Api, job_id: str, kind: str, filename: str, data: bytes) -> dict[str, Any]:

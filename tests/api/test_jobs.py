@@ -8,7 +8,7 @@ import pytest
 
 from pforte.contacts import store as contact_store
 from pforte.storage import dynamo
-from tests.api.conftest import Api
+from tests.api.conftest import Api, per_id
 
 PATHS_TO = {
     "new": [],
@@ -35,6 +35,12 @@ def job(api: Api, contact_id: str, state: str = "new", title: str = "Flyer") -> 
     return dict(body)
 
 
+def contact_with_jobs(api: Api, count: int) -> tuple[str, list[str]]:
+    """A new contact with `count` new jobs titled J0, J1, …: its id and theirs, oldest first."""
+    contact_id = contact(api)
+    return contact_id, [job(api, contact_id, title=f"J{i}")["id"] for i in range(count)]
+
+
 def test_a_job_is_created_new_and_listed_for_its_contact(api: Api) -> None:
     anna = contact(api)
     created = api.post(f"/contacts/{anna}/jobs", {"title": "Flyer A5"})
@@ -53,8 +59,7 @@ def test_a_job_is_created_new_and_listed_for_its_contact(api: Api) -> None:
 
 
 def test_jobs_page(api: Api) -> None:
-    anna = contact(api)
-    ids = [job(api, anna, title=f"J{i}")["id"] for i in range(5)]
+    anna, ids = contact_with_jobs(api, 5)
     first = api.get(f"/contacts/{anna}/jobs", limit=3).body
     second = api.get(f"/contacts/{anna}/jobs", limit=3, cursor=first["next_cursor"]).body
     assert [j["id"] for j in first["items"] + second["items"]] == list(reversed(ids))
@@ -76,22 +81,19 @@ def test_a_foreign_job_is_a_404(api: Api) -> None:
     assert api.get(f"/jobs/{flyer['id']}").body["state"] == "new"
 
 
+STATES = list(PATHS_TO)
+# The only moves a job may make; every other pair of states is refused.
+MOVES = {
+    ("new", "incoming"),
+    ("incoming", "processing"),
+    ("processing", "completed"),
+    ("processing", "incoming"),
+}
+
+
 @pytest.mark.parametrize(
     ("start", "target", "allowed"),
-    [
-        ("new", "incoming", True),
-        ("incoming", "processing", True),
-        ("processing", "completed", True),
-        ("processing", "incoming", True),
-        ("new", "processing", False),
-        ("new", "completed", False),
-        ("incoming", "new", False),
-        ("incoming", "completed", False),
-        ("processing", "new", False),
-        ("completed", "incoming", False),
-        ("completed", "processing", False),
-        ("completed", "new", False),
-    ],
+    [(start, target, (start, target) in MOVES) for start in STATES for target in STATES if start != target],
 )
 def test_job_state_machine(api: Api, start: str, target: str, allowed: bool) -> None:
     flyer = job(api, contact(api), state=start)
@@ -143,8 +145,7 @@ def test_a_contact_with_more_jobs_than_a_transaction_holds_is_deleted_whole(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(contact_store, "MAX_TRANSACTION_ITEMS", 6)
-    anna = contact(api)
-    jobs = [job(api, anna, title=f"J{i}")["id"] for i in range(4)]
+    anna, jobs = contact_with_jobs(api, 4)
     assert api.delete(f"/contacts/{anna}").status == 204
     assert all(api.get(f"/jobs/{job_id}").status == 404 for job_id in jobs)
     assert api.get(f"/contacts/{anna}").status == 404
@@ -155,21 +156,17 @@ def test_a_large_delete_refused_for_a_processing_job_changes_nothing(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(contact_store, "MAX_TRANSACTION_ITEMS", 4)
-    anna = contact(api)
-    jobs = [job(api, anna, title=f"J{i}") for i in range(3)]
+    anna, jobs = contact_with_jobs(api, 3)
     busy = job(api, anna, state="processing")
     assert api.delete(f"/contacts/{anna}").status == 409
-    assert [j["id"] for j in api.get(f"/contacts/{anna}/jobs").body["items"]] == [busy["id"]] + [
-        j["id"] for j in reversed(jobs)
-    ]
+    assert [j["id"] for j in api.get(f"/contacts/{anna}/jobs").body["items"]] == [busy["id"], *reversed(jobs)]
 
 
 def test_an_interrupted_large_delete_is_finished_by_the_next_one(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(contact_store, "MAX_TRANSACTION_ITEMS", 4)
-    anna = contact(api)
-    jobs = [job(api, anna, title=f"J{i}")["id"] for i in range(3)]
+    anna, jobs = contact_with_jobs(api, 3)
     calls = {"n": 0}
     original = dynamo.batch_write  # what the contact store calls
 
@@ -196,8 +193,7 @@ def test_bulk_delete_answers_per_id(api: Api) -> None:
     foreign = contact(api.as_("globex"), "carl@example.com")
     response = api.post("/contacts/bulk-delete", {"ids": [anna, ben, foreign, "nonsense"]})
     assert response.status == 200
-    results = {r["id"]: (r["status"], (r.get("error") or {}).get("code")) for r in response.body["results"]}
-    assert results == {
+    assert per_id(response) == {
         anna: ("deleted", None),
         ben: ("failed", "jobs_in_progress"),
         foreign: ("failed", "not_found"),

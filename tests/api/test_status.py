@@ -13,7 +13,7 @@ from pforte.aws.identities import CognitoLoginIdentities, username
 from pforte.contacts.service import ContactStatus
 from pforte.contacts.store import DynamoContactRepository
 from pforte.wiring import contact_repository, login_identities
-from tests.api.conftest import Api
+from tests.api.conftest import Api, fail_once
 
 
 class Logins:
@@ -126,19 +126,6 @@ def test_deleting_an_active_contact_deletes_its_identity(api: Api, logins: Login
 
 
 # --- one of the two writes fails: the request fails, and repeating it repairs the pair ------------
-
-
-def fail_once(monkeypatch: pytest.MonkeyPatch, owner: type, name: str) -> None:
-    original = getattr(owner, name)
-    state = {"failed": False}
-
-    def flaky(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if not state["failed"]:
-            state["failed"] = True
-            raise RuntimeError(f"injected failure in {name}")
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(owner, name, flaky)
 
 
 @pytest.mark.parametrize(("action", "start"), list(ALLOWED))

@@ -11,8 +11,8 @@ import requests
 
 from infra.local.queues import QueueRunner
 from pforte.wiring import contact_repository
-from tests.api.conftest import Api, staff_claims
-from tests.api.test_job_files import PDF, post_form
+from tests.api.conftest import Api, post_form, staff_claims
+from tests.api.test_job_files import PDF
 from tests.api.test_status import contact_in
 
 

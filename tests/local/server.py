@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,16 @@ class Http:
             text, status, headers = error.read().decode(), error.code, dict(error.headers)
         content_type = headers.get("Content-Type", "")
         return status, (json.loads(text) if text and "json" in content_type else text), headers
+
+    def wait_for(self, path: str, token: str, done: Callable[[Any], bool]) -> Any:
+        """GETs `path` until `done` holds for the answer's body, 20 seconds at the most (the queue
+        workers run in the server's background): the last body."""
+        for _ in range(100):
+            _, body, _ = self.call("GET", path, token=token)
+            if done(body):
+                break
+            time.sleep(0.2)
+        return body
 
     def token(self, tenant_id: str, role: str = "admin") -> str:
         status, body, _ = self.call("POST", "/_local/token", {"tenant_id": tenant_id, "role": role})

@@ -181,11 +181,11 @@ def test_a_large_import_through_the_presigned_upload(local: tuple[Http, str]) ->
         timeout=30,
     )
     assert uploaded.status_code in (200, 204), uploaded.text
-    for _ in range(100):
-        _, job, _ = http.call("GET", f"/contacts/imports/{started['import_id']}", token=admin)
-        if job["status"] in ("succeeded", "failed"):
-            break
-        time.sleep(0.2)
+    job = http.wait_for(
+        f"/contacts/imports/{started['import_id']}",
+        admin,
+        lambda job: job["status"] in ("succeeded", "failed"),
+    )
     assert job["status"] == "succeeded", job
     assert (job["report"]["imported"], job["total_rows"]) == (600, 600)
 
@@ -213,20 +213,16 @@ def test_upload_a_pdf_to_a_job_back_up_the_customer_and_download_the_zip(local: 
     form = admitted["upload"]
     uploaded = requests.post(form["url"], data=form["fields"], files={"file": ("flyer.pdf", pdf)}, timeout=30)
     assert uploaded.status_code in (200, 204), uploaded.text
-    for _ in range(100):
-        _, job, _ = http.call("GET", f"/jobs/{flyer['id']}", token=admin)
-        if job["files"] and job["files"][0]["status"] != "pending":
-            break
-        time.sleep(0.2)
+    job = http.wait_for(
+        f"/jobs/{flyer['id']}", admin, lambda job: job["files"] and job["files"][0]["status"] != "pending"
+    )
     assert job["files"][0]["status"] == "stored", job
 
     status, started, _headers = http.call("POST", f"/contacts/{anna['id']}/backups", token=admin)
     assert status == 202, started
-    for _ in range(100):
-        _, export, _ = http.call("GET", f"/exports/{started['export_id']}", token=admin)
-        if export["status"] in ("succeeded", "failed"):
-            break
-        time.sleep(0.2)
+    export = http.wait_for(
+        f"/exports/{started['export_id']}", admin, lambda export: export["status"] in ("succeeded", "failed")
+    )
     assert export["status"] == "succeeded", export
     zipped = requests.get(export["download_url"], timeout=30)
     assert zipped.status_code == 200

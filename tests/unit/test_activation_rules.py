@@ -38,6 +38,14 @@ def activate(
     )
 
 
+def invited() -> tuple[World, Contact, str]:
+    """A world where staff asked for Mia's activation: her contact and the token her mail carries."""
+    world = World()
+    mia = world.contact()
+    request_activation(world, mia)
+    return world, mia, world.token_mailed_to("mia@example.com")
+
+
 def refused(code: ErrorCode, action: object, *args: object, **kwargs: object) -> DomainError:
     assert callable(action)
     with pytest.raises(DomainError) as caught:
@@ -86,10 +94,7 @@ def test_a_registered_but_inactive_contact_may_get_an_activation_request() -> No
 
 def test_the_link_activates_the_account_with_the_chosen_password() -> None:
     # GIVEN a contact with an activation link
-    world = World()
-    mia = world.contact()
-    request_activation(world, mia)
-    token = world.token_mailed_to("mia@example.com")
+    world, mia, token = invited()
     # WHEN the customer uses it with a good password
     assert activate(world, token).status is ContactStatus.ACTIVE
     # THEN the contact is active and its login works with that password
@@ -99,10 +104,7 @@ def test_the_link_activates_the_account_with_the_chosen_password() -> None:
 
 
 def test_a_link_works_once() -> None:
-    world = World()
-    mia = world.contact()
-    request_activation(world, mia)
-    token = world.token_mailed_to("mia@example.com")
+    world, mia, token = invited()
     activate(world, token)
     refused(ErrorCode.TOKEN_INVALID, activate, world, token, "Another-Passw0rd")
     assert world.logins.identities[mia.id].password == GOOD_PASSWORD  # the second try changed nothing
@@ -126,10 +128,7 @@ def test_a_newer_link_replaces_the_older_one() -> None:
 
 
 def test_an_expired_link_is_refused_and_leaves_the_contact_as_it_was() -> None:
-    world = World()
-    mia = world.contact()
-    request_activation(world, mia)
-    token = world.token_mailed_to("mia@example.com")
+    world, mia, token = invited()
     world.activations.expire_all()
     refused(ErrorCode.TOKEN_INVALID, activate, world, token)
     assert world.stored(mia).status is ContactStatus.NOT_REGISTERED
@@ -148,10 +147,7 @@ def test_unknown_or_malformed_tokens_get_the_same_answer(token: str) -> None:
 @pytest.mark.parametrize("password", ["short1A", "alllowercase1", "NoDigitsHere!", " A-good-Passw0rd"])
 def test_a_weak_password_is_refused_and_the_link_stays_usable(password: str) -> None:
     # GIVEN a contact with an activation link
-    world = World()
-    mia = world.contact()
-    request_activation(world, mia)
-    token = world.token_mailed_to("mia@example.com")
+    world, mia, token = invited()
     # WHEN the customer chooses a weak password
     error = refused(ErrorCode.WEAK_PASSWORD, activate, world, token, password)
     # THEN it is told why, nothing is made, and the same link works with a good password
@@ -162,10 +158,7 @@ def test_a_weak_password_is_refused_and_the_link_stays_usable(password: str) -> 
 
 
 def test_a_password_the_login_pool_refuses_leaves_nothing_half_made() -> None:
-    world = World()
-    mia = world.contact()
-    request_activation(world, mia)
-    token = world.token_mailed_to("mia@example.com")
+    world, _, token = invited()
     world.logins.refused_passwords.add("Pool-Refuses-1")
     refused(ErrorCode.WEAK_PASSWORD, activate, world, token, "Pool-Refuses-1")
     assert world.logins.identities == {}  # the identity begun for it is deleted again
@@ -173,10 +166,7 @@ def test_a_password_the_login_pool_refuses_leaves_nothing_half_made() -> None:
 
 
 def test_an_invitation_needs_a_password() -> None:
-    world = World()
-    mia = world.contact()
-    request_activation(world, mia)
-    token = world.token_mailed_to("mia@example.com")
+    world, _, token = invited()
     error = refused(ErrorCode.VALIDATION_ERROR, activate, world, token, None)
     assert error.details[0].field == "password"
     assert activate(world, token).status is ContactStatus.ACTIVE  # still usable
@@ -196,10 +186,7 @@ def test_ten_failures_block_the_source_even_with_a_good_link() -> None:
 
 
 def test_a_deleted_contacts_link_is_not_valid() -> None:
-    world = World()
-    mia = world.contact()
-    request_activation(world, mia)
-    token = world.token_mailed_to("mia@example.com")
+    world, mia, token = invited()
     world.contacts.remove(world.stored(mia), Dependents(jobs=()))
     refused(ErrorCode.TOKEN_INVALID, activate, world, token)
     assert world.logins.identities == {}
