@@ -70,14 +70,9 @@ class DynamoExportRepository(DynamoTable):
         self, export: Export, values: dict[str, Any], condition: str, condition_values: dict[str, Any]
     ) -> bool:
         """Whether the update was made (False: its condition failed)."""
-        request = self._update_request((export.tenant_id, export.id), values, condition, condition_values)
-        try:
-            self._client.update_item(**request)
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._update_if(
+            **self._update_request((export.tenant_id, export.id), values, condition, condition_values)
+        )
 
     def claim(self, tenant_id: str, export_id: str, run_id: str) -> Export | None:
         values = {
