@@ -12,10 +12,11 @@ from pforte.addresses import service
 from pforte.addresses.service import AddressCreate, AddressKind, AddressOut, AddressPage, AddressPatch
 from pforte.contacts.service import get_contact
 from pforte.core.errors import ErrorCode
-from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from pforte.core.pagination import DEFAULT_PAGE_SIZE, decode_cursor
 from pforte.http.auth import CurrentActor
 from pforte.http.deps.addresses import AddressStore
 from pforte.http.deps.contacts import Contacts
+from pforte.http.pages import PageCursor, PageLimit, page_out
 from pforte.http.resolver import created, errors
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -33,12 +34,12 @@ def list_addresses(
     addresses: AddressStore,
     contact_id: str,
     kind: Annotated[AddressKind | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> AddressPage:
     contact = get_contact(contacts, actor, contact_id)
     page = service.list_addresses(addresses, contact, kind, decode_cursor(cursor), limit)
-    return AddressPage(items=[AddressOut.of(a) for a in page.items], next_cursor=encode_cursor(page.after))
+    return page_out(AddressPage, page, AddressOut.of)
 
 
 @router.post(
