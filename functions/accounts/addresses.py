@@ -21,6 +21,14 @@ from pforte.http.resolver import created, errors
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
+_WRITE_ERRORS = (
+    ErrorCode.NOT_FOUND,
+    ErrorCode.INVALID_POSTAL_CODE,
+    ErrorCode.INVALID_PHONE,
+    ErrorCode.LIMIT_REACHED,
+    ErrorCode.CONFLICT,
+)
+
 
 @router.get(
     "/contacts/<contact_id>/addresses",
@@ -47,13 +55,7 @@ def list_addresses(
     summary="Add an address (the first of its kind is its default)",
     tags=["addresses"],
     status_code=201,
-    openapi_extensions=errors(
-        ErrorCode.NOT_FOUND,
-        ErrorCode.INVALID_POSTAL_CODE,
-        ErrorCode.INVALID_PHONE,
-        ErrorCode.LIMIT_REACHED,
-        ErrorCode.CONFLICT,
-    ),
+    openapi_extensions=errors(*_WRITE_ERRORS),
 )
 def add_address(
     actor: CurrentActor, contacts: Contacts, addresses: AddressStore, contact_id: str, data: AddressCreate
@@ -80,13 +82,7 @@ def get_address(
     "/contacts/<contact_id>/addresses/<address_id>",
     summary="Change an address; `is_default: true` makes it its kind's default",
     tags=["addresses"],
-    openapi_extensions=errors(
-        ErrorCode.NOT_FOUND,
-        ErrorCode.INVALID_POSTAL_CODE,
-        ErrorCode.INVALID_PHONE,
-        ErrorCode.LIMIT_REACHED,
-        ErrorCode.CONFLICT,
-    ),
+    openapi_extensions=errors(*_WRITE_ERRORS),
 )
 def change_address(
     actor: CurrentActor,
