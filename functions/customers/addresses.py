@@ -15,10 +15,9 @@ from pforte.core.errors import ErrorCode
 from pforte.core.pagination import DEFAULT_PAGE_SIZE, decode_cursor
 from pforte.http.auth import ProfileEditor
 from pforte.http.deps.addresses import AddressStore
-from pforte.http.deps.contacts import Contacts
+from pforte.http.deps.contacts import SignedInContact
 from pforte.http.pages import PageCursor, PageLimit, page_out
 from pforte.http.resolver import created, errors
-from pforte.terms.service import signed_in_contact
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
@@ -42,13 +41,12 @@ _WRITE_ERRORS = (
 )
 def list_my_addresses(
     customer: ProfileEditor,
-    contacts: Contacts,
+    contact: SignedInContact,
     addresses: AddressStore,
     kind: Annotated[AddressKind | None, Query()] = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> AddressPage:
-    contact = signed_in_contact(contacts, customer)
     page = service.list_addresses(addresses, contact, kind, decode_cursor(cursor), limit)
     return page_out(AddressPage, page, AddressOut.of)
 
@@ -61,9 +59,8 @@ def list_my_addresses(
     openapi_extensions=errors(*_WRITE_ERRORS),
 )
 def add_my_address(
-    customer: ProfileEditor, contacts: Contacts, addresses: AddressStore, data: AddressCreate
+    customer: ProfileEditor, contact: SignedInContact, addresses: AddressStore, data: AddressCreate
 ) -> Response[AddressOut]:
-    contact = signed_in_contact(contacts, customer)
     address = service.add_address(addresses, contact, data)
     return created(AddressOut.of(address), f"/me/addresses/{address.id}")
 
@@ -75,9 +72,8 @@ def add_my_address(
     openapi_extensions=errors(*_READ_ERRORS),
 )
 def get_my_address(
-    customer: ProfileEditor, contacts: Contacts, addresses: AddressStore, address_id: str
+    customer: ProfileEditor, contact: SignedInContact, addresses: AddressStore, address_id: str
 ) -> AddressOut:
-    contact = signed_in_contact(contacts, customer)
     return AddressOut.of(service.get_address(addresses, contact, address_id))
 
 
@@ -88,9 +84,12 @@ def get_my_address(
     openapi_extensions=errors(*_WRITE_ERRORS),
 )
 def change_my_address(
-    customer: ProfileEditor, contacts: Contacts, addresses: AddressStore, address_id: str, patch: AddressPatch
+    customer: ProfileEditor,
+    contact: SignedInContact,
+    addresses: AddressStore,
+    address_id: str,
+    patch: AddressPatch,
 ) -> AddressOut:
-    contact = signed_in_contact(contacts, customer)
     return AddressOut.of(service.change_address(addresses, contact, address_id, patch))
 
 
@@ -102,8 +101,7 @@ def change_my_address(
     openapi_extensions=errors(*_READ_ERRORS, ErrorCode.CONFLICT),
 )
 def remove_my_address(
-    customer: ProfileEditor, contacts: Contacts, addresses: AddressStore, address_id: str
+    customer: ProfileEditor, contact: SignedInContact, addresses: AddressStore, address_id: str
 ) -> Response[None]:
-    contact = signed_in_contact(contacts, customer)
     service.remove_address(addresses, contact, address_id)
     return Response(status_code=204)
