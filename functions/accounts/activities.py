@@ -11,10 +11,11 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pforte.activities import service
 from pforte.activities.service import ActivityCreate, ActivityKind, ActivityOut, ActivityPage, CreatedActivity
 from pforte.core.errors import ErrorCode
-from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from pforte.core.pagination import DEFAULT_PAGE_SIZE
 from pforte.http.auth import CurrentActor
 from pforte.http.deps.activities import Activities, ActivityFiles
 from pforte.http.deps.contacts import Contacts
+from pforte.http.pages import PageCursor, PageLimit
 from pforte.http.resolver import created, errors
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -33,8 +34,8 @@ def list_activities(
     files: ActivityFiles,
     contact_id: str,
     kind: Annotated[ActivityKind | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> ActivityPage:
     return service.list_activities(activities, contacts, files, actor, contact_id, kind, cursor, limit)
 

@@ -12,13 +12,22 @@ from pforte.addresses import service
 from pforte.addresses.service import AddressCreate, AddressKind, AddressOut, AddressPage, AddressPatch
 from pforte.contacts.service import get_contact
 from pforte.core.errors import ErrorCode
-from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from pforte.core.pagination import DEFAULT_PAGE_SIZE, decode_cursor
 from pforte.http.auth import CurrentActor
 from pforte.http.deps.addresses import AddressStore
 from pforte.http.deps.contacts import Contacts
+from pforte.http.pages import PageCursor, PageLimit, page_out
 from pforte.http.resolver import created, errors
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+
+_WRITE_ERRORS = (
+    ErrorCode.NOT_FOUND,
+    ErrorCode.INVALID_POSTAL_CODE,
+    ErrorCode.INVALID_PHONE,
+    ErrorCode.LIMIT_REACHED,
+    ErrorCode.CONFLICT,
+)
 
 
 @router.get(
@@ -33,12 +42,12 @@ def list_addresses(
     addresses: AddressStore,
     contact_id: str,
     kind: Annotated[AddressKind | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> AddressPage:
     contact = get_contact(contacts, actor, contact_id)
     page = service.list_addresses(addresses, contact, kind, decode_cursor(cursor), limit)
-    return AddressPage(items=[AddressOut.of(a) for a in page.items], next_cursor=encode_cursor(page.after))
+    return page_out(AddressPage, page, AddressOut.of)
 
 
 @router.post(
@@ -46,13 +55,7 @@ def list_addresses(
     summary="Add an address (the first of its kind is its default)",
     tags=["addresses"],
     status_code=201,
-    openapi_extensions=errors(
-        ErrorCode.NOT_FOUND,
-        ErrorCode.INVALID_POSTAL_CODE,
-        ErrorCode.INVALID_PHONE,
-        ErrorCode.LIMIT_REACHED,
-        ErrorCode.CONFLICT,
-    ),
+    openapi_extensions=errors(*_WRITE_ERRORS),
 )
 def add_address(
     actor: CurrentActor, contacts: Contacts, addresses: AddressStore, contact_id: str, data: AddressCreate
@@ -79,13 +82,7 @@ def get_address(
     "/contacts/<contact_id>/addresses/<address_id>",
     summary="Change an address; `is_default: true` makes it its kind's default",
     tags=["addresses"],
-    openapi_extensions=errors(
-        ErrorCode.NOT_FOUND,
-        ErrorCode.INVALID_POSTAL_CODE,
-        ErrorCode.INVALID_PHONE,
-        ErrorCode.LIMIT_REACHED,
-        ErrorCode.CONFLICT,
-    ),
+    openapi_extensions=errors(*_WRITE_ERRORS),
 )
 def change_address(
     actor: CurrentActor,

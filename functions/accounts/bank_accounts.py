@@ -3,20 +3,18 @@ operators see the IBAN masked; an admin sees it in full on the single account.""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from pforte.banking import service
 from pforte.banking.service import BankAccountCreate, BankAccountOut, BankAccountPage, BankAccountPatch
 from pforte.contacts.service import get_contact
 from pforte.core.errors import ErrorCode
-from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from pforte.core.pagination import DEFAULT_PAGE_SIZE, decode_cursor
 from pforte.http.auth import CurrentActor
 from pforte.http.deps.banking import BankAccountStore
 from pforte.http.deps.contacts import Contacts
+from pforte.http.pages import PageCursor, PageLimit, page_out
 from pforte.http.resolver import created, errors
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -41,14 +39,12 @@ def list_bank_accounts(
     contacts: Contacts,
     accounts: BankAccountStore,
     contact_id: str,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> BankAccountPage:
     contact = get_contact(contacts, actor, contact_id)
     page = service.list_bank_accounts(accounts, contact, decode_cursor(cursor), limit)
-    return BankAccountPage(
-        items=[BankAccountOut.of(a) for a in page.items], next_cursor=encode_cursor(page.after)
-    )
+    return page_out(BankAccountPage, page, BankAccountOut.of)
 
 
 @router.post(

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from pforte.consents import service
 from pforte.consents.service import ConsentChange, ConsentList, ConsentOut, HistoryPage
 from pforte.core.errors import ErrorCode
 from pforte.core.observability import MetricUnit, metrics
-from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from pforte.core.pagination import DEFAULT_PAGE_SIZE
 from pforte.http.auth import CurrentActor
 from pforte.http.deps.consents import ConfirmationMails, Consents
 from pforte.http.deps.contacts import Contacts
 from pforte.http.deps.tenants import Tenants
+from pforte.http.pages import PageCursor, PageLimit
 from pforte.http.resolver import errors
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -70,7 +68,7 @@ def consent_history(
     contacts: Contacts,
     consents: Consents,
     contact_id: str,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> HistoryPage:
     return service.consent_history(contacts, consents, actor, contact_id, limit, cursor)

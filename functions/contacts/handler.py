@@ -33,7 +33,7 @@ from pforte.core.bulk import BulkIds, BulkResults, BulkStatus
 from pforte.core.errors import ErrorCode
 from pforte.core.fields import Language
 from pforte.core.observability import MetricUnit, instrumented, metrics
-from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from pforte.core.pagination import DEFAULT_PAGE_SIZE, decode_cursor
 from pforte.customfields.service import definitions
 from pforte.http.auth import CurrentActor, CurrentTerms
 from pforte.http.deps.activation import Activations, MailQueue
@@ -44,6 +44,7 @@ from pforte.http.deps.imports import ImportJobs, Imports, ImportUploads
 from pforte.http.deps.mail import Mail
 from pforte.http.deps.tenants import Tenants
 from pforte.http.events import prepare_event
+from pforte.http.pages import PageCursor, PageLimit, page_out
 from pforte.http.request import RawBody
 from pforte.http.resolver import accepted, create_app, created, errors, response_headers
 
@@ -66,14 +67,12 @@ def list_contacts(
     ] = None,
     company: Annotated[str | None, Query(max_length=200, description="Company equals (any case)")] = None,
     invited: Annotated[bool | None, Query(description="Activation request sent or not")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> ContactPage:
     query = ContactQuery(status=status, q=q or None, company=company or None, invited=invited)
     page = service.list_contacts(contacts, actor, query, decode_cursor(cursor), limit)
-    return ContactPage(
-        items=[ContactOut.of(c, terms) for c in page.items], next_cursor=encode_cursor(page.after)
-    )
+    return page_out(ContactPage, page, lambda c: ContactOut.of(c, terms))
 
 
 @app.post(

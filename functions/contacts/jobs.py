@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from pforte.core.errors import ErrorCode
-from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from pforte.core.pagination import DEFAULT_PAGE_SIZE, decode_cursor
 from pforte.http.auth import CurrentActor
 from pforte.http.deps.activation import MailQueue
 from pforte.http.deps.contacts import Contacts
 from pforte.http.deps.jobs import JobFileEntries, JobFileStorage, Jobs
+from pforte.http.pages import PageCursor, PageLimit, page_out
 from pforte.http.resolver import created, errors
 from pforte.jobs import files as jobfiles
 from pforte.jobs import service
@@ -40,11 +38,11 @@ def list_jobs(
     jobs: Jobs,
     contacts: Contacts,
     contact_id: str,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> JobPage:
     page = service.list_jobs(jobs, contacts, actor, contact_id, decode_cursor(cursor), limit)
-    return JobPage(items=[JobOut.of(job) for job in page.items], next_cursor=encode_cursor(page.after))
+    return page_out(JobPage, page, JobOut.of)
 
 
 @router.get("/jobs/<job_id>", summary="Read one job", tags=["jobs"])

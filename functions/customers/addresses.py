@@ -12,12 +12,12 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pforte.addresses import service
 from pforte.addresses.service import AddressCreate, AddressKind, AddressOut, AddressPage, AddressPatch
 from pforte.core.errors import ErrorCode
-from pforte.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from pforte.core.pagination import DEFAULT_PAGE_SIZE, decode_cursor
 from pforte.http.auth import ProfileEditor
 from pforte.http.deps.addresses import AddressStore
-from pforte.http.deps.contacts import Contacts
+from pforte.http.deps.contacts import SignedInContact
+from pforte.http.pages import PageCursor, PageLimit, page_out
 from pforte.http.resolver import created, errors
-from pforte.terms.service import signed_in_contact
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
@@ -41,15 +41,14 @@ _WRITE_ERRORS = (
 )
 def list_my_addresses(
     customer: ProfileEditor,
-    contacts: Contacts,
+    contact: SignedInContact,
     addresses: AddressStore,
     kind: Annotated[AddressKind | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> AddressPage:
-    contact = signed_in_contact(contacts, customer)
     page = service.list_addresses(addresses, contact, kind, decode_cursor(cursor), limit)
-    return AddressPage(items=[AddressOut.of(a) for a in page.items], next_cursor=encode_cursor(page.after))
+    return page_out(AddressPage, page, AddressOut.of)
 
 
 @router.post(
@@ -60,9 +59,8 @@ def list_my_addresses(
     openapi_extensions=errors(*_WRITE_ERRORS),
 )
 def add_my_address(
-    customer: ProfileEditor, contacts: Contacts, addresses: AddressStore, data: AddressCreate
+    customer: ProfileEditor, contact: SignedInContact, addresses: AddressStore, data: AddressCreate
 ) -> Response[AddressOut]:
-    contact = signed_in_contact(contacts, customer)
     address = service.add_address(addresses, contact, data)
     return created(AddressOut.of(address), f"/me/addresses/{address.id}")
 
@@ -74,9 +72,8 @@ def add_my_address(
     openapi_extensions=errors(*_READ_ERRORS),
 )
 def get_my_address(
-    customer: ProfileEditor, contacts: Contacts, addresses: AddressStore, address_id: str
+    customer: ProfileEditor, contact: SignedInContact, addresses: AddressStore, address_id: str
 ) -> AddressOut:
-    contact = signed_in_contact(contacts, customer)
     return AddressOut.of(service.get_address(addresses, contact, address_id))
 
 
@@ -87,9 +84,12 @@ def get_my_address(
     openapi_extensions=errors(*_WRITE_ERRORS),
 )
 def change_my_address(
-    customer: ProfileEditor, contacts: Contacts, addresses: AddressStore, address_id: str, patch: AddressPatch
+    customer: ProfileEditor,
+    contact: SignedInContact,
+    addresses: AddressStore,
+    address_id: str,
+    patch: AddressPatch,
 ) -> AddressOut:
-    contact = signed_in_contact(contacts, customer)
     return AddressOut.of(service.change_address(addresses, contact, address_id, patch))
 
 
@@ -101,8 +101,7 @@ def change_my_address(
     openapi_extensions=errors(*_READ_ERRORS, ErrorCode.CONFLICT),
 )
 def remove_my_address(
-    customer: ProfileEditor, contacts: Contacts, addresses: AddressStore, address_id: str
+    customer: ProfileEditor, contact: SignedInContact, addresses: AddressStore, address_id: str
 ) -> Response[None]:
-    contact = signed_in_contact(contacts, customer)
     service.remove_address(addresses, contact, address_id)
     return Response(status_code=204)

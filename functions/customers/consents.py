@@ -10,10 +10,9 @@ from pforte.core.errors import ErrorCode
 from pforte.core.observability import MetricUnit, metrics
 from pforte.http.auth import ProfileEditor
 from pforte.http.deps.consents import ConfirmationMails, Consents
-from pforte.http.deps.contacts import Contacts
+from pforte.http.deps.contacts import SignedInContact
 from pforte.http.deps.tenants import Tenants
 from pforte.http.resolver import errors
-from pforte.terms import service as terms
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
@@ -25,9 +24,8 @@ router = APIGatewayRouter()  # type: ignore[no-untyped-call]
     openapi_extensions=errors(ErrorCode.NOT_FOUND),
 )
 def get_own_consents(
-    customer: ProfileEditor, contacts: Contacts, tenants: Tenants, consents: Consents
+    customer: ProfileEditor, contact: SignedInContact, tenants: Tenants, consents: Consents
 ) -> ConsentList:
-    contact = terms.signed_in_contact(contacts, customer)
     return service.own_consents(tenants, consents, contact)
 
 
@@ -38,9 +36,8 @@ def get_own_consents(
     openapi_extensions=errors(ErrorCode.NOT_FOUND, ErrorCode.UNKNOWN_CONSENT_CHANNEL),
 )
 def get_own_consent(
-    customer: ProfileEditor, contacts: Contacts, tenants: Tenants, consents: Consents, channel: str
+    customer: ProfileEditor, contact: SignedInContact, tenants: Tenants, consents: Consents, channel: str
 ) -> ConsentOut:
-    contact = terms.signed_in_contact(contacts, customer)
     return service.own_consent(tenants, consents, contact, channel)
 
 
@@ -56,14 +53,13 @@ def get_own_consent(
 )
 def put_own_consent(
     customer: ProfileEditor,
-    contacts: Contacts,
+    contact: SignedInContact,
     tenants: Tenants,
     consents: Consents,
     queue: ConfirmationMails,
     channel: str,
     change: OwnConsentChange,
 ) -> ConsentOut:
-    contact = terms.signed_in_contact(contacts, customer)
     result = service.change_own_consent(tenants, consents, queue, customer, contact, channel, change)
     metrics.add_metric(name="ConsentChanged", unit=MetricUnit.Count, value=1)
     return result

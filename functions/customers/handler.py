@@ -16,7 +16,7 @@ from pforte.core.errors import ErrorCode
 from pforte.core.observability import MetricUnit, instrumented, metrics
 from pforte.customfields.service import customer_editable
 from pforte.http.auth import CurrentCustomer, CustomerRights, ProfileEditor
-from pforte.http.deps.contacts import Contacts, CustomerContactRules
+from pforte.http.deps.contacts import Contacts, CustomerContactRules, SignedInContact
 from pforte.http.deps.rights import NotificationSettings
 from pforte.http.deps.terms import TermsOfUse, TermsStorage
 from pforte.http.events import prepare_event
@@ -42,14 +42,13 @@ _GONE = errors(ErrorCode.NOT_FOUND)
 )
 def get_me(
     customer: CurrentCustomer,
-    contacts: Contacts,
     repository: TermsOfUse,
     rules: CustomerContactRules,
     rights: CustomerRights,
+    contact: SignedInContact,
 ) -> Me:
     """The profile with the customer's rights; of the custom fields, those the tenant lets the
     customer change."""
-    contact = terms.signed_in_contact(contacts, customer)
     profile = _own(contact, terms.current_version(repository, customer.tenant_id), rules)
     return Me(**profile.model_dump(), rights=sorted(rights, key=list(Right).index))
 
@@ -90,9 +89,9 @@ def update_me(
     openapi_extensions=_GONE,
 )
 def get_terms(
-    customer: CurrentCustomer, contacts: Contacts, repository: TermsOfUse, storage: TermsStorage
+    customer: CurrentCustomer, repository: TermsOfUse, storage: TermsStorage, contact: SignedInContact
 ) -> TermsOut:
-    terms.signed_in_contact(contacts, customer)
+    # `contact` only for its check: a closed account reads no terms.
     return terms.get_terms(repository, storage, customer.tenant_id)
 
 
@@ -112,9 +111,9 @@ def accept_terms(customer: CurrentCustomer, contacts: Contacts, repository: Term
     openapi_extensions=_GONE,
 )
 def get_my_notifications(
-    customer: CurrentCustomer, contacts: Contacts, preferences: NotificationSettings
+    contact: SignedInContact, preferences: NotificationSettings
 ) -> NotificationPreferences:
-    return notifications.get_preferences(preferences, terms.signed_in_contact(contacts, customer))
+    return notifications.get_preferences(preferences, contact)
 
 
 @app.put(
@@ -125,11 +124,10 @@ def get_my_notifications(
 )
 def put_my_notifications(
     customer: ProfileEditor,
-    contacts: Contacts,
+    contact: SignedInContact,
     preferences: NotificationSettings,
     data: NotificationPreferences,
 ) -> NotificationPreferences:
-    contact = terms.signed_in_contact(contacts, customer)
     return notifications.put_preferences(preferences, contact, data)
 
 

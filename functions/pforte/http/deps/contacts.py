@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Depends
 
 from pforte import wiring
 from pforte.contacts.lifecycle import LoginIdentities
-from pforte.contacts.service import ContactFinder, ContactRepository, ContactRules, rules_of
+from pforte.contacts.service import Contact, ContactFinder, ContactRepository, ContactRules, rules_of
 from pforte.contacts.summary import Counts
 from pforte.http.auth import CurrentActor, CurrentCustomer
 
@@ -38,3 +38,14 @@ def customer_contact_rules(customer: CurrentCustomer) -> ContactRules:
 
 StaffContactRules = Annotated[ContactRules, Depends(staff_contact_rules)]
 CustomerContactRules = Annotated[ContactRules, Depends(customer_contact_rules)]
+
+
+def signed_in_contact(customer: CurrentCustomer, contacts: Contacts) -> Contact:
+    """The signed-in customer's contact while the account is active: 404 once it is deleted, 403
+    while it is not active (a token outlives a deactivation by up to an hour)."""
+    from pforte.terms.service import signed_in_contact
+
+    return signed_in_contact(contacts, customer)
+
+
+SignedInContact = Annotated[Contact, Depends(signed_in_contact)]
