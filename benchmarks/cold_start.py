@@ -38,6 +38,8 @@ REQUESTS = {
     "ContactsFunction": ("GET", "/contacts", None, 200, ["dynamodb"]),
     # A contact id of no contact: one read, then 404.
     "AccountsFunction": ("GET", "/contacts/{contact_id}/summary", None, 404, ["dynamodb"]),
+    # A job id of no job: one read (the job's pointer), then 404.
+    "JobsFunction": ("GET", "/jobs/{job_id}", None, 404, ["dynamodb"]),
     "TenantsFunction": ("GET", "/tenant", None, 200, ["dynamodb"]),
     "PublicFunction": ("POST", "/public/activations", {"token": "demo." + "x" * 43}, 410, ["dynamodb"]),
     # An id that is no export: answered 404 before any read, as an unknown export would be.
@@ -48,6 +50,7 @@ REQUESTS = {
 }
 
 NO_SUCH_ID = "01J00000000000000000000000"  # a well-formed id of nothing
+READ_BY_ID = {"AccountsFunction", "JobsFunction"}  # their requests read the id in the path
 
 HANDLER_RUN = """
 import json, sys, time
@@ -172,7 +175,7 @@ def main() -> None:
             event_file = Path(scratch, f"{route.function}.json")
             payload = json.dumps(body).encode() if body is not None else None
             parameters = {name: NO_SUCH_ID for name in re.findall(r"{(\w+)}", route.path)}
-            if route.function != "AccountsFunction":
+            if route.function not in READ_BY_ID:
                 parameters = {}  # the others answer before any read (see REQUESTS)
             event = proxy_event(
                 route,

@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from contacts.jobs import router as jobs_router
 from pforte.activation import service as activation
 from pforte.activation.service import ActivationRequested
 from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
@@ -36,12 +35,13 @@ from pforte.core.observability import MetricUnit, instrumented, metrics
 from pforte.core.pagination import DEFAULT_PAGE_SIZE, decode_cursor
 from pforte.customfields.service import definitions
 from pforte.http.auth import CurrentActor, CurrentTerms
-from pforte.http.deps.activation import Activations, MailQueue
+from pforte.http.deps.activation import Activations
 from pforte.http.deps.contacts import Contacts, Logins, StaffContactRules
 from pforte.http.deps.customfields import CustomFieldDefinitions
 from pforte.http.deps.deletion import ContactDeletion
 from pforte.http.deps.imports import ImportJobs, Imports, ImportUploads
 from pforte.http.deps.mail import Mail
+from pforte.http.deps.queues import MailQueue
 from pforte.http.deps.tenants import Tenants
 from pforte.http.events import prepare_event
 from pforte.http.pages import PageCursor, PageLimit, page_out
@@ -362,9 +362,6 @@ def request_activations(
 ) -> Response[BulkResults]:
     results = activation.queue_activation_requests(contacts, queue, actor, request.ids)
     return accepted(BulkResults(results=results))
-
-
-app.include_router(jobs_router)
 
 
 @instrumented

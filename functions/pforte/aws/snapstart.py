@@ -31,6 +31,7 @@ SNAPSTART_PYTHON = (3, 12)
 CLIENTS: dict[str, tuple[str, ...]] = {
     "accounts.handler": ("dynamodb", "sqs", "s3"),
     "contacts.handler": ("dynamodb", "cognito", "sesv2", "sqs", "s3"),
+    "jobs.handler": ("dynamodb", "sqs", "s3"),
     "exports.handler": ("dynamodb", "sqs", "s3"),
     "public.handler": ("dynamodb", "cognito", "sesv2"),
     "links.handler": ("dynamodb", "secrets", "sesv2", "s3", "sqs"),

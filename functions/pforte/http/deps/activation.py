@@ -8,9 +8,7 @@ from aws_lambda_powertools.event_handler import Depends
 
 from pforte import wiring
 from pforte.activation.service import ActivationRepository, FailedAttempts
-from pforte.core.ports import MessageQueue
 
 Activations = Annotated[ActivationRepository, Depends(wiring.activation_repository)]
 FailedActivations = Annotated[FailedAttempts, Depends(wiring.failed_activations)]
 Registrations = Annotated[FailedAttempts, Depends(wiring.registrations_per_source)]
-MailQueue = Annotated[MessageQueue, Depends(wiring.mail_queue)]

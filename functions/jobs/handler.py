@@ -1,28 +1,37 @@
-"""Routes of the contacts function for the contacts' jobs."""
+"""The jobs function: a contact's jobs, their states and the upload of their files.
+
+A function of its own, apart from the contacts function, so that the contact list does not load
+the jobs' and job files' models on its cold start (nor this one the contacts' actions).
+"""
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pforte.aws import snapstart  # noqa: F401 - registers the SnapStart hook (clients before the snapshot)
 from pforte.core.errors import ErrorCode
+from pforte.core.observability import instrumented
 from pforte.core.pagination import DEFAULT_PAGE_SIZE, decode_cursor
 from pforte.http.auth import CurrentActor
-from pforte.http.deps.activation import MailQueue
 from pforte.http.deps.contacts import Contacts
 from pforte.http.deps.jobs import JobFileEntries, JobFileStorage, Jobs
+from pforte.http.deps.queues import MailQueue
+from pforte.http.events import prepare_event
 from pforte.http.pages import PageCursor, PageLimit, page_out
-from pforte.http.resolver import created, errors
+from pforte.http.resolver import create_app, created, errors
 from pforte.jobs import files as jobfiles
 from pforte.jobs import service
 from pforte.jobs.files import FileUpload, FileUploadRequest
 from pforte.jobs.service import JobCreate, JobOut, JobPage, JobPatch, JobState
 from pforte.rights.notifications import Notification, queue_job_mail
 
-router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+app = create_app()
 
 
-@router.post("/contacts/<contact_id>/jobs", summary="Add a job for a contact", tags=["jobs"], status_code=201)
+@app.post("/contacts/<contact_id>/jobs", summary="Add a job for a contact", tags=["jobs"], status_code=201)
 def create_job(
     actor: CurrentActor, jobs: Jobs, contacts: Contacts, queue: MailQueue, contact_id: str, data: JobCreate
 ) -> Response[JobOut]:
@@ -32,7 +41,7 @@ def create_job(
     return created(JobOut.of(job), f"/jobs/{job.id}")
 
 
-@router.get("/contacts/<contact_id>/jobs", summary="A contact's jobs, newest first", tags=["jobs"])
+@app.get("/contacts/<contact_id>/jobs", summary="A contact's jobs, newest first", tags=["jobs"])
 def list_jobs(
     actor: CurrentActor,
     jobs: Jobs,
@@ -45,12 +54,12 @@ def list_jobs(
     return page_out(JobPage, page, JobOut.of)
 
 
-@router.get("/jobs/<job_id>", summary="Read one job", tags=["jobs"])
+@app.get("/jobs/<job_id>", summary="Read one job", tags=["jobs"])
 def get_job(actor: CurrentActor, jobs: Jobs, job_id: str) -> JobOut:
     return JobOut.of(service.get_job(jobs, actor, job_id))
 
 
-@router.patch(
+@app.patch(
     "/jobs/<job_id>",
     summary="Move a job to another state",
     tags=["jobs"],
@@ -64,7 +73,7 @@ def change_job(actor: CurrentActor, jobs: Jobs, queue: MailQueue, job_id: str, p
     return JobOut.of(job)
 
 
-@router.post(
+@app.post(
     "/jobs/<job_id>/files",
     summary="Admit a file of a job and sign its upload",
     description=(
@@ -86,3 +95,8 @@ def start_file_upload(
 ) -> Response[FileUpload]:
     upload = jobfiles.start_file_upload(jobs, entries, storage, actor, job_id, request)
     return created(upload, f"/jobs/{job_id}")
+
+
+@instrumented
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(prepare_event(event), context)
