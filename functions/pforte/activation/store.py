@@ -136,7 +136,7 @@ class DynamoActivationRepository(DynamoTable):
             TableName=self._table,
             Item=to_item(
                 {
-                    **keys.mail_request_key(tenant_id, contact_id, request_id),
+                    **keys.MAIL_REQUESTS.key(tenant_id, contact_id, request_id),
                     "entity": "mail_request",
                     "state": "pending",
                     keys.TTL: epoch_seconds(utcnow()) + REQUEST_MARK_SECONDS,
@@ -151,7 +151,7 @@ class DynamoActivationRepository(DynamoTable):
     def complete_request(self, tenant_id: str, contact_id: str, request_id: str) -> None:
         self._client.update_item(
             TableName=self._table,
-            Key=to_item(keys.mail_request_key(tenant_id, contact_id, request_id)),
+            Key=to_item(keys.MAIL_REQUESTS.key(tenant_id, contact_id, request_id)),
             UpdateExpression="SET #state = :done",
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues={":done": {"S": "done"}},

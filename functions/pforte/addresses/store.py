@@ -13,7 +13,7 @@ from pforte.storage.owned import OwnedItems, OwnedWrite
 
 class DynamoAddressRepository(OwnedItems):
     def addresses(self, tenant_id: str, contact_id: str) -> Addresses:
-        items, counters = self._owned(tenant_id, contact_id, keys.address_prefix())
+        items, counters = self._owned(tenant_id, contact_id, keys.ADDRESSES.prefix)
         return Addresses(items=tuple(model_from(Address, item) for item in items), counters=counters)
 
     def save(
@@ -29,7 +29,7 @@ class DynamoAddressRepository(OwnedItems):
             puts=[
                 to_item(
                     {
-                        **keys.address_key(tenant_id, contact_id, address.id),
+                        **keys.ADDRESSES.key(tenant_id, contact_id, address.id),
                         "entity": "address",
                         **address.model_dump(mode="json"),
                     }
@@ -37,7 +37,8 @@ class DynamoAddressRepository(OwnedItems):
                 for address in changed
             ],
             deletes=[
-                (keys.address_key(tenant_id, contact_id, address.id), address.version) for address in removed
+                (keys.ADDRESSES.key(tenant_id, contact_id, address.id), address.version)
+                for address in removed
             ],
             counters={
                 counter.value: (read.counters.get(counter.value, 0), delta)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 class DynamoBankAccountRepository(OwnedItems):
     def bank_accounts(self, tenant_id: str, contact_id: str) -> BankAccounts:
-        items, counters = self._owned(tenant_id, contact_id, keys.bank_account_prefix())
+        items, counters = self._owned(tenant_id, contact_id, keys.BANK_ACCOUNTS.prefix)
         return BankAccounts(items=tuple(model_from(BankAccount, item) for item in items), counters=counters)
 
     def _claim(self, tenant_id: str, account: BankAccount) -> TransactWriteItemTypeDef:
@@ -65,7 +65,7 @@ class DynamoBankAccountRepository(OwnedItems):
             puts=[
                 to_item(
                     {
-                        **keys.bank_account_key(tenant_id, contact_id, account.id),
+                        **keys.BANK_ACCOUNTS.key(tenant_id, contact_id, account.id),
                         "entity": "bank_account",
                         # What the contact delete cascade needs to find the guard (contacts.store).
                         "mandate_key": mandate_key(account.mandate_reference),
@@ -75,7 +75,7 @@ class DynamoBankAccountRepository(OwnedItems):
                 for account in changed
             ],
             deletes=[
-                (keys.bank_account_key(tenant_id, contact_id, account.id), account.version)
+                (keys.BANK_ACCOUNTS.key(tenant_id, contact_id, account.id), account.version)
                 for account in removed
             ],
             counters={counter: (read.counters.get(counter, 0), count)},

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class DynamoConsentRepository(DynamoTable):
     def _state_item(self, contact: Contact, state: ConsentState) -> dict[str, Any]:
         return {
-            **keys.consent_key(contact.tenant_id, contact.id, state.channel),
+            **keys.CONSENTS.key(contact.tenant_id, contact.id, state.channel),
             "entity": "consent",
             **state.model_dump(mode="json"),
         }
@@ -69,14 +69,14 @@ class DynamoConsentRepository(DynamoTable):
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
             "ExpressionAttributeValues": {
                 ":pk": {"S": keys.contact_partition(tenant_id, contact_id)},
-                ":prefix": {"S": keys.consent_prefix()},
+                ":prefix": {"S": keys.CONSENTS.prefix},
             },
             "ConsistentRead": True,
         }
         return [model_from(ConsentState, item) for item in self._query_all(request)]
 
     def state(self, tenant_id: str, contact_id: str, channel: str) -> ConsentState | None:
-        item = self._get(keys.consent_key(tenant_id, contact_id, channel))
+        item = self._get(keys.CONSENTS.key(tenant_id, contact_id, channel))
         return model_from(ConsentState, item) if item else None
 
     def change(
@@ -96,7 +96,7 @@ class DynamoConsentRepository(DynamoTable):
                         "TableName": self._table,
                         "Item": to_item(
                             {
-                                **keys.consent_history_key(contact.tenant_id, contact.id, entry.id),
+                                **keys.CONSENT_HISTORY.key(contact.tenant_id, contact.id, entry.id),
                                 "entity": "consent_history",
                                 **entry.model_dump(mode="json"),
                             }
@@ -118,7 +118,7 @@ class DynamoConsentRepository(DynamoTable):
 
     def history(self, tenant_id: str, contact_id: str, limit: int, after: str | None) -> Page[HistoryEntry]:
         partition = keys.contact_partition(tenant_id, contact_id)
-        prefix = keys.consent_history_prefix()
+        prefix = keys.CONSENT_HISTORY.prefix
         request: QueryInputTypeDef = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
@@ -185,7 +185,7 @@ class DynamoConsentRepository(DynamoTable):
                 # this request is then skipped, a newer grant's request is not).
                 "Update": {
                     "TableName": self._table,
-                    "Key": to_item(keys.consent_key(contact.tenant_id, contact.id, state.channel)),
+                    "Key": to_item(keys.CONSENTS.key(contact.tenant_id, contact.id, state.channel)),
                     "UpdateExpression": "SET mailed_request = :request",
                     "ConditionExpression": "attribute_exists(PK)",
                     "ExpressionAttributeValues": {":request": {"S": state.request_id or ""}},

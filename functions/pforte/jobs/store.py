@@ -35,7 +35,7 @@ class DynamoJobRepository(DynamoTable):
         pointer = self._get(keys.job_pointer_key(tenant_id, job_id))
         if not pointer:
             return None
-        item = self._get(keys.job_key(tenant_id, from_item(pointer)["contact_id"], job_id))
+        item = self._get(keys.JOBS.key(tenant_id, from_item(pointer)["contact_id"], job_id))
         return model_from(Job, item) if item else None
 
     def add(self, job: Job) -> None:
@@ -54,7 +54,7 @@ class DynamoJobRepository(DynamoTable):
                     "TableName": self._table,
                     "Item": to_item(
                         {
-                            **keys.job_key(job.tenant_id, job.contact_id, job.id),
+                            **keys.JOBS.key(job.tenant_id, job.contact_id, job.id),
                             "entity": "job",
                             **job.model_dump(mode="json"),
                         }
@@ -87,7 +87,7 @@ class DynamoJobRepository(DynamoTable):
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": to_item(keys.job_key(job.tenant_id, job.contact_id, job.id)),
+                    "Key": to_item(keys.JOBS.key(job.tenant_id, job.contact_id, job.id)),
                     "UpdateExpression": "SET #state = :state, updated_at = :now",
                     "ConditionExpression": "#state = :previous",
                     "ExpressionAttributeNames": {"#state": "state"},
@@ -111,7 +111,7 @@ class DynamoJobRepository(DynamoTable):
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
             "ExpressionAttributeValues": {
                 ":pk": {"S": keys.contact_partition(tenant_id, contact_id)},
-                ":prefix": {"S": keys.job_prefix()},
+                ":prefix": {"S": keys.JOBS.prefix},
             },
         }
 
@@ -125,7 +125,7 @@ class DynamoJobRepository(DynamoTable):
         request["ScanIndexForward"] = False
         request["Limit"] = limit + 1
         if after is not None:
-            request["ExclusiveStartKey"] = to_item(keys.job_key(tenant_id, contact_id, after))
+            request["ExclusiveStartKey"] = to_item(keys.JOBS.key(tenant_id, contact_id, after))
         items = [model_from(Job, item) for item in self._client.query(**request).get("Items", [])]
         return Page(items[:limit], after=items[limit - 1].id if len(items) > limit else None)
 
@@ -139,7 +139,7 @@ class DynamoFileEntries(DynamoTable):
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": to_item(keys.job_key(tenant_id, contact_id, job_id)),
+                    "Key": to_item(keys.JOBS.key(tenant_id, contact_id, job_id)),
                     "UpdateExpression": "SET uploads.#upload = :file",
                     "ConditionExpression": "attribute_exists(PK)",
                     "ExpressionAttributeNames": {"#upload": file.upload_id},
@@ -159,7 +159,7 @@ class DynamoFileEntries(DynamoTable):
             expression = "SET uploads.#upload = :file"
         return self._update_if(
             TableName=self._table,
-            Key=to_item(keys.job_key(tenant_id, contact_id, job_id)),
+            Key=to_item(keys.JOBS.key(tenant_id, contact_id, job_id)),
             UpdateExpression=expression,
             ConditionExpression="uploads.#upload.#status = :pending",
             ExpressionAttributeNames=names,

@@ -26,7 +26,7 @@ def mail_log_parts(
     and the move of the contact's count of mails."""
     sent_at = utcnow()
     item = {
-        **keys.mail_log_key(contact.tenant_id, contact.id, new_id()),
+        **keys.MAILS.key(contact.tenant_id, contact.id, new_id()),
         "entity": "mail",
         "recipient": mail.to,
         "template": mail.template,

@@ -8,6 +8,8 @@ partition of what depends on it (jobs, ...), and a pointer per job from its id t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 PK = "PK"
 SK = "SK"
 GSI1 = "GSI1"
@@ -53,15 +55,21 @@ def summary_key(tenant_id: str, contact_id: str) -> dict[str, str]:
     return {PK: contact_partition(tenant_id, contact_id), SK: "SUMMARY"}
 
 
-_JOB = "JOB#"
+@dataclass(frozen=True)
+class ContactItems:
+    """A kind of item kept in the contact's own partition, one per id, found by its sort key
+    prefix (so the contact's delete reads it with the contact, and a Query reads one kind)."""
+
+    prefix: str
+
+    def key(self, tenant_id: str, contact_id: str, item_id: str) -> dict[str, str]:
+        return {PK: contact_partition(tenant_id, contact_id), SK: f"{self.prefix}{item_id}"}
 
 
-def job_key(tenant_id: str, contact_id: str, job_id: str) -> dict[str, str]:
-    return {PK: contact_partition(tenant_id, contact_id), SK: f"{_JOB}{job_id}"}
-
-
-def job_prefix() -> str:
-    return _JOB
+JOBS = ContactItems("JOB#")
+MAILS = ContactItems("MAIL#")  # the mail log
+# Marks a queued mail request as handled, so that a repeated message sends nothing twice.
+MAIL_REQUESTS = ContactItems("MAILREQ#")
 
 
 def job_pointer_key(tenant_id: str, job_id: str) -> dict[str, str]:
@@ -79,17 +87,8 @@ def activation_token_key(tenant_id: str, digest: str) -> dict[str, str]:
     return {PK: f"TENANT#{tenant_id}#ACTIVATION#{digest}", SK: "TOKEN"}
 
 
-def mail_log_key(tenant_id: str, contact_id: str, mail_id: str) -> dict[str, str]:
-    return {PK: contact_partition(tenant_id, contact_id), SK: f"MAIL#{mail_id}"}
-
-
 def import_key(tenant_id: str, import_id: str) -> dict[str, str]:
     return {PK: f"TENANT#{tenant_id}#IMPORTS", SK: f"IMPORT#{import_id}"}
-
-
-def mail_request_key(tenant_id: str, contact_id: str, request_id: str) -> dict[str, str]:
-    """Marks a queued mail request as handled, so that a repeated message sends nothing twice."""
-    return {PK: contact_partition(tenant_id, contact_id), SK: f"MAILREQ#{request_id}"}
 
 
 def failed_attempts_key(purpose: str, source: str) -> dict[str, str]:
@@ -136,26 +135,11 @@ def terms_state_key(tenant_id: str) -> dict[str, str]:
 
 # --- consents (opt-ins per channel) ---------------------------------------------------------
 
-_CONSENT = "CONSENT#"
-_CONSENT_LOG = "CONSENTLOG#"  # not under "CONSENT#": a query of the states never reads the history
-
-
-def consent_key(tenant_id: str, contact_id: str, channel: str) -> dict[str, str]:
-    """The contact's current consent on one channel (status, source, proof, pending link)."""
-    return {PK: contact_partition(tenant_id, contact_id), SK: f"{_CONSENT}{channel}"}
-
-
-def consent_prefix() -> str:
-    return _CONSENT
-
-
-def consent_history_key(tenant_id: str, contact_id: str, entry_id: str) -> dict[str, str]:
-    """One immutable entry of the contact's consent history, newest first by ULID."""
-    return {PK: contact_partition(tenant_id, contact_id), SK: f"{_CONSENT_LOG}{entry_id}"}
-
-
-def consent_history_prefix() -> str:
-    return _CONSENT_LOG
+# The contact's current consent per channel (status, source, proof, pending link), by channel.
+CONSENTS = ContactItems("CONSENT#")
+# Immutable entries of the contact's consent history, newest first by ULID; not under "CONSENT#":
+# a query of the states never reads the history.
+CONSENT_HISTORY = ContactItems("CONSENTLOG#")
 
 
 def consent_token_key(tenant_id: str, digest: str) -> dict[str, str]:
@@ -166,24 +150,8 @@ def consent_token_key(tenant_id: str, digest: str) -> dict[str, str]:
 # --- addresses and bank accounts (issue 11): items of the contact's partition, newest first by
 # ULID; a mandate reference is unique per tenant through one guard item outside the partition
 # (deleted with its bank account, and by the contact delete cascade).
-_ADDRESS = "ADDRESS#"
-_BANK_ACCOUNT = "BANKACCOUNT#"
-
-
-def address_key(tenant_id: str, contact_id: str, address_id: str) -> dict[str, str]:
-    return {PK: contact_partition(tenant_id, contact_id), SK: f"{_ADDRESS}{address_id}"}
-
-
-def address_prefix() -> str:
-    return _ADDRESS
-
-
-def bank_account_key(tenant_id: str, contact_id: str, bank_account_id: str) -> dict[str, str]:
-    return {PK: contact_partition(tenant_id, contact_id), SK: f"{_BANK_ACCOUNT}{bank_account_id}"}
-
-
-def bank_account_prefix() -> str:
-    return _BANK_ACCOUNT
+ADDRESSES = ContactItems("ADDRESS#")
+BANK_ACCOUNTS = ContactItems("BANKACCOUNT#")
 
 
 def mandate_guard_key(tenant_id: str, mandate_key: str) -> dict[str, str]:
