@@ -6,8 +6,6 @@ activation mail goes out; using its link makes the account active. The answer is
 whatever the address: it never tells whether the tenant knew it.
 """
 
-from __future__ import annotations
-
 from pydantic import ConfigDict, Field
 
 from pforte.activation.service import ActivationRepository, FailedAttempts, LinkPurpose, send_activation

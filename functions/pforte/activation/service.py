@@ -4,8 +4,6 @@ A link carries `<tenant>.<secret>`: 256 random bits, of which only the SHA-256 i
 link replaces the older one. Public answers never tell whether an address or a token exists.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta

@@ -6,8 +6,6 @@ or rejected (removed again; the activity says why). Attachments live below the c
 prefix (`contacts.service.contact_files_prefix`), so the contact's clean-up removes them all.
 """
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Protocol

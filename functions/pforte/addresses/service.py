@@ -5,8 +5,6 @@ Staff (`/contacts/{id}/addresses`) and the customer (`/me/addresses`) go through
 function per operation; each edge finds the contact first (its own way) and hands it over.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -135,7 +133,7 @@ class AddressOut(Model):
     updated_at: Timestamp
 
     @classmethod
-    def of(cls, address: Address) -> AddressOut:
+    def of(cls, address: Address) -> "AddressOut":
         return cls.model_validate(address.model_dump(exclude={"contact_id", "version"}))
 
 

@@ -5,8 +5,6 @@ Staff see the full IBAN only as admins and only on the single account; every lis
 operator, sees it masked (`DE89 •••• •••• •••• ••30 00`).
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -143,7 +141,7 @@ class BankAccountOut(Model):
     updated_at: Timestamp
 
     @classmethod
-    def of(cls, account: BankAccount, full_iban: bool = False) -> BankAccountOut:
+    def of(cls, account: BankAccount, full_iban: bool = False) -> "BankAccountOut":
         shown = account.model_dump(exclude={"contact_id", "version", "iban"})
         return cls.model_validate(
             {**shown, "iban_masked": masked_iban(account.iban), "iban": account.iban if full_iban else None}

@@ -7,8 +7,6 @@ Every change that moves the status writes an immutable history entry and, when i
 leaves `granted`, moves the summary's counter, all in one transaction.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -130,11 +128,11 @@ class Author:
     id: str | None
 
     @classmethod
-    def staff(cls, actor: Actor) -> Author:
+    def staff(cls, actor: Actor) -> "Author":
         return cls(AuthorKind.STAFF, actor.user_id)
 
     @classmethod
-    def customer(cls, customer: Customer) -> Author:
+    def customer(cls, customer: Customer) -> "Author":
         return cls(AuthorKind.CUSTOMER, customer.contact_id)
 
 
@@ -207,7 +205,7 @@ class ConsentOut(Model):
     proof: ConsentProof | None
 
     @classmethod
-    def of(cls, channel: ConsentChannel, state: ConsentState) -> ConsentOut:
+    def of(cls, channel: ConsentChannel, state: ConsentState) -> "ConsentOut":
         return cls(
             channel=channel.key,
             type=channel.type,

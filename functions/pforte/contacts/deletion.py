@@ -7,8 +7,6 @@ backups) is cleaned up after it: at once, and should that
 fail, by the clean-up queue, whose worker repeats the same idempotent clean-up until it succeeds.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol

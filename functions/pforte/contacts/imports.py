@@ -8,8 +8,6 @@ by line. A customer number another contact has, or an earlier row of the file, f
 tenant's custom fields are read from the columns named by their keys.
 """
 
-from __future__ import annotations
-
 import codecs
 import csv
 import io
@@ -481,7 +479,7 @@ class ImportJobOut(Model):
     updated_at: Timestamp
 
     @classmethod
-    def of(cls, job: ImportJob) -> ImportJobOut:
+    def of(cls, job: ImportJob) -> "ImportJobOut":
         return cls.model_validate(job.model_dump(exclude={"tenant_id"}))
 
 

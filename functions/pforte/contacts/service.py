@@ -3,8 +3,6 @@
 Plain Python: services take a repository, so the rules run on fakes as well as on DynamoDB.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,7 +72,7 @@ class ContactRules:
     fields: tuple[FieldDefinition, ...] = ()
 
 
-def rules_of(tenant: Tenant | None, fields: Sequence[FieldDefinition]) -> ContactRules:
+def rules_of(tenant: "Tenant | None", fields: Sequence[FieldDefinition]) -> ContactRules:
     return ContactRules(region=tenant.country if tenant else DEFAULT_COUNTRY, fields=tuple(fields))
 
 
@@ -202,7 +200,7 @@ class ContactOut(Model):
         fields: Sequence[FieldDefinition] | None = None,
         *,
         only: Sequence[str] | None = None,
-    ) -> ContactOut:
+    ) -> "ContactOut":
         """The contact as the API shows it; `terms_accepted_at` only for the current terms; the
         custom values of the `fields` defined now (of the keys `only`, when given), or none
         without `fields`."""
@@ -274,7 +272,7 @@ class Dependents:
     """What depends on a contact, as one consistent read of its partition found it: its jobs, and
     what else the repository needs to delete it all (opaque to the rules)."""
 
-    jobs: tuple[Job, ...]
+    jobs: "tuple[Job, ...]"
     items: tuple[Any, ...] = ()
 
 

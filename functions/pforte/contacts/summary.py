@@ -5,8 +5,6 @@ adds or removes a counted item moves its counter in the same transaction (`stora
 count_change` on `storage.keys.summary_key`), and the summary reads the one counter item.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Protocol
 

@@ -1,7 +1,5 @@
 """Requests about many contacts at once: 1 to 100 ids, answered per id."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 

@@ -5,8 +5,6 @@ Plain Python: the rules (`check_values`, `from_text`, `to_text`, `shown`) run wi
 contacts area applies them on every write of a contact's `custom` values.
 """
 
-from __future__ import annotations
-
 import math
 import re
 import unicodedata
@@ -115,7 +113,7 @@ class FieldDefinition(Model):
         return key
 
     @model_validator(mode="after")
-    def _options_of_enum(self) -> FieldDefinition:
+    def _options_of_enum(self) -> "FieldDefinition":
         if self.type is FieldType.ENUM:
             if not self.options:
                 raise ValueError("an enum field needs its options")

@@ -5,8 +5,6 @@ A request stores a pending export and queues it; the exports worker streams the 
 `GET /exports/{id}` shows the progress and, once done, a download link valid for 24 hours.
 """
 
-from __future__ import annotations
-
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -170,14 +168,14 @@ class ExportRepository(Protocol):
         finished, in one write; the export as it was before (what an earlier run left to clean
         up), or None."""
 
-    def record_upload(self, export: Export, run: Run) -> None:
+    def record_upload(self, export: Export, run: "Run") -> None:
         """Record the run's multipart upload and the bytes to come, so that a later run can
         discard the upload if this one is cut off; Superseded if another run has taken over."""
 
     def progress(self, export: Export, run_id: str, done_bytes: int) -> None:
         """Superseded if another run has taken over."""
 
-    def finish(self, export: Export, run_id: str, outcome: Outcome) -> None:
+    def finish(self, export: Export, run_id: str, outcome: "Outcome") -> None:
         """Store the outcome if `run_id` is still the export's run (Superseded if not) and, for
         `outcome.customer_id`, the customer still exists (CustomerGone if not)."""
 

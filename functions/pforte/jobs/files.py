@@ -6,8 +6,6 @@ job has an entry on the job: pending (upload admitted), stored (arrived and chec
 (removed again; the entry says why).
 """
 
-from __future__ import annotations
-
 import json
 import unicodedata
 from dataclasses import dataclass

@@ -1,7 +1,5 @@
 """Jobs: the customers' print jobs, their states, and which changes of state are allowed."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -106,7 +104,7 @@ class JobFileOut(Model):
     problem: FileProblem | None
 
     @classmethod
-    def of(cls, file: JobFile) -> JobFileOut:
+    def of(cls, file: JobFile) -> "JobFileOut":
         return cls(
             name=file.name,
             kind=file.kind,
@@ -128,7 +126,7 @@ class JobOut(Model):
     files: list[JobFileOut]
 
     @classmethod
-    def of(cls, job: Job) -> JobOut:
+    def of(cls, job: Job) -> "JobOut":
         return cls(
             id=job.id,
             contact_id=job.contact_id,

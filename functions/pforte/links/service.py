@@ -8,8 +8,6 @@ the contact and the job written. Counters are keyed by the tenant's local date, 
 missed reset can never let yesterday's usage block today.
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import hmac
@@ -161,7 +159,7 @@ class OnboardingLink(Model):
 
 class LinkToken(TenantToken):
     @classmethod
-    def parse(cls, raw: str) -> LinkToken | None:
+    def parse(cls, raw: str) -> "LinkToken | None":
         tenant_id, dot, secret = raw.partition(".")
         if not dot or not is_tenant_id(tenant_id) or len(secret) != _TOKEN_CHARS:
             return None
@@ -238,7 +236,7 @@ class Idempotency(Protocol):
 
 
 class Admissions(Protocol):
-    def admit(self, admission: Admission) -> None:
+    def admit(self, admission: "Admission") -> None:
         """Write the job (and a new contact) and count it on the day, in one transaction, if the
         link is still the one checked and open, and the day stays within every limit.
         LinkClosed, QuotaReached or ContactChanged otherwise; nothing is written then."""

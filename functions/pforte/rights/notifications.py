@@ -5,8 +5,6 @@ above this area; the jobs area itself knows nothing of mail) and sent by the mai
 decides on the preference and the address when it sends: what counts is the wish at that time.
 """
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -56,7 +54,7 @@ class Preferences(Protocol):
 
 
 class MailLog(Protocol):
-    def record_mail(self, contact: Contact, mail: OutgoingMail, message_id: str) -> None: ...
+    def record_mail(self, contact: Contact, mail: "OutgoingMail", message_id: str) -> None: ...
 
 
 class MailRequests(Protocol):
@@ -114,11 +112,11 @@ def receives_mail(contact: Contact) -> bool:
 def send_job_mail(
     contacts: ContactRepository,
     tenants: TenantRepository,
-    jobs: JobRepository,
+    jobs: "JobRepository",
     preferences: Preferences,
     requests: MailRequests,
     log: MailLog,
-    mailer: Mailer,
+    mailer: "Mailer",
     message: QueuedJobMail,
 ) -> bool:
     """Send one queued job mail if the contact wants it and can receive it; a repeated message

@@ -6,8 +6,6 @@ never given groups explicitly is in the tenant's default group (the tenant setti
 `default_permission_group_id`); so every new contact starts there, however it was made.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,7 +96,7 @@ class GroupOut(Model):
     updated_at: Timestamp
 
     @classmethod
-    def of(cls, group: PermissionGroup, tenant: Tenant) -> GroupOut:
+    def of(cls, group: PermissionGroup, tenant: Tenant) -> "GroupOut":
         return cls(
             id=group.id,
             name=group.name,

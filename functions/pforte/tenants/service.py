@@ -1,7 +1,5 @@
 """Tenants: the businesses that use Pforte, and their settings."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -216,7 +214,7 @@ class TenantOut(Model):
     updated_at: Timestamp
 
     @classmethod
-    def of(cls, tenant: Tenant) -> TenantOut:
+    def of(cls, tenant: Tenant) -> "TenantOut":
         return cls.model_validate(tenant.model_dump())
 
 

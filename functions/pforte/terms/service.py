@@ -5,8 +5,6 @@ Accepting stores the version on the contact. New terms therefore reset every acc
 by being a new version, without touching a single contact.
 """
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
 from typing import Annotated, Protocol
 
