@@ -15,8 +15,6 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from botocore.exceptions import ClientError
-
 from pforte.contacts.imports import Claimed, ImportJob, ImportReport, ImportStatus, Resume
 from pforte.contacts.service import Contact
 from pforte.contacts.store import DynamoContactRepository
@@ -25,7 +23,6 @@ from pforte.storage import keys
 from pforte.storage.dynamo import (
     DynamoTable,
     from_item,
-    is_condition_failure,
     model_from,
     set_or_remove,
     to_item,
@@ -155,11 +152,12 @@ class DynamoImportJobs(DynamoTable):
         values: dict[str, Any],
         condition: str | None = None,
         condition_values: dict[str, Any] | None = None,
-    ) -> None:
+    ) -> bool:
+        """Whether the update was made (False: its condition failed)."""
         expression, names, attribute_values = set_or_remove({**values, "updated_at": iso(utcnow())})
         if condition:
             attribute_values |= condition_values or {}
-        self._client.update_item(
+        return self._update_if(
             TableName=self._table,
             Key=to_item(keys.import_key(job.tenant_id, job.id)),
             UpdateExpression=expression,
@@ -169,21 +167,15 @@ class DynamoImportJobs(DynamoTable):
         )
 
     def start(self, job: ImportJob, stale_before: datetime) -> bool:
-        try:
-            self._update(
-                job,
-                {"status": ImportStatus.RUNNING.value},
-                condition="#status = :awaiting OR (#status = :status AND #updated_at < :stale_before)",
-                condition_values={
-                    ":awaiting": {"S": ImportStatus.AWAITING_UPLOAD.value},
-                    ":stale_before": {"S": iso(stale_before)},
-                },
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._update(
+            job,
+            {"status": ImportStatus.RUNNING.value},
+            condition="#status = :awaiting OR (#status = :status AND #updated_at < :stale_before)",
+            condition_values={
+                ":awaiting": {"S": ImportStatus.AWAITING_UPLOAD.value},
+                ":stale_before": {"S": iso(stale_before)},
+            },
+        )
 
     def progress(
         self, job: ImportJob, processed_rows: int, total_rows: int | None = None, resume: Resume | None = None

@@ -150,7 +150,8 @@ class DynamoContactRepository(DynamoTable):
         )
 
     def _claim(self, guard: Item) -> TransactWriteItemTypeDef:
-        """A guard item (an address's, a customer number's), written only if no one holds it."""
+        """An item written only if none with its key exists: a new contact, or a guard (an
+        address's, a customer number's) that no one holds."""
         return {
             "Put": {
                 "TableName": self._table,
@@ -200,13 +201,7 @@ class DynamoContactRepository(DynamoTable):
         """A new contact and its address claim (the claim second), and its customer number's claim
         (third) if it has one, for a transaction."""
         return [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": self._item(contact),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
+            self._claim(self._item(contact)),
             self._claim_email(contact),
             *([self._claim_number(contact)] if contact.number_key else []),
         ]
