@@ -49,7 +49,7 @@ def get_me(
 ) -> Me:
     """The profile with the customer's rights; of the custom fields, those the tenant lets the
     customer change."""
-    profile = _own(contact, terms.current_version(repository, customer.tenant_id), rules)
+    profile = _own(contact, repository.current_version(customer.tenant_id), rules)
     return Me(**profile.model_dump(), rights=sorted(rights, key=list(Right).index))
 
 
@@ -79,7 +79,7 @@ def update_me(
     patch: ProfilePatch,
 ) -> ContactOut:
     contact = contacts_service.update_profile(contacts, customer, patch, rules)
-    return _own(contact, terms.current_version(repository, customer.tenant_id), rules)
+    return _own(contact, repository.current_version(customer.tenant_id), rules)
 
 
 @app.get(

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from pforte.mail.messages import Mailer
     from pforte.rights.store import DynamoGroupRepository
     from pforte.tenants.service import TenantRepository
+    from pforte.terms.current import CurrentTerms
     from pforte.terms.service import TermsRepository
 
 
@@ -142,6 +143,14 @@ def export_repository() -> ExportRepository:
     from pforte.exports.store import DynamoExportRepository
 
     return DynamoExportRepository(clients.deferred(clients.dynamodb), _table())
+
+
+@cache
+def current_terms() -> CurrentTerms:
+    """The current terms' version alone (what a contact list shows acceptance against)."""
+    from pforte.terms.current_store import DynamoCurrentTerms
+
+    return DynamoCurrentTerms(clients.deferred(clients.dynamodb), _table())
 
 
 @cache

@@ -26,7 +26,7 @@ from pforte.core.ports import MessageQueue
 from pforte.customfields.service import CustomFieldRepository, definitions
 from pforte.jobs.files import FileMissing, parse_file_key
 from pforte.jobs.service import JobRepository
-from pforte.terms.service import TermsRepository, current_version
+from pforte.terms.service import TermsRepository
 
 EXPORT_DAYS = 7  # the exports bucket's lifecycle rule removes the files after as many days
 DOWNLOAD_LINK_SECONDS = 24 * 3600
@@ -467,7 +467,7 @@ def _source(work: ExportWork, export: Export) -> tuple[Iterable[bytes], int]:
             contact = _customer(work, export)
             return archive.backup(contact, jobs.result(), work.files)
     assert export.request is not None
-    current_terms = current_version(work.terms, export.tenant_id)
+    current_terms = work.terms.current_version(export.tenant_id)
     fields = definitions(work.custom_fields, export.tenant_id)
     return archive.accounts_csv(work.contacts, export.tenant_id, export.request, current_terms, fields), 0
 

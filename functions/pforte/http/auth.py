@@ -75,9 +75,8 @@ ProfileEditor = Annotated[Customer, Depends(profile_editor)]
 def current_terms(actor: CurrentActor) -> str | None:
     """The version of the caller's tenant's current terms of use (None before the first upload)."""
     from pforte import wiring
-    from pforte.terms.service import current_version
 
-    return current_version(wiring.terms_repository(), actor.tenant_id)
+    return wiring.current_terms().current_version(actor.tenant_id)
 
 
 CurrentTerms = Annotated[str | None, Depends(current_terms)]

@@ -20,6 +20,7 @@ from pforte.core.retry import with_retries
 from pforte.core.uploads import UploadForm
 from pforte.jobs.files import FileStorage, UploadFilename, check_content, sign_upload
 from pforte.jobs.service import FileKind, FileProblem, FileStatus, JobFile
+from pforte.terms.current import CurrentTerms
 
 MAX_TERMS_BYTES = 50 * 1024 * 1024
 DOWNLOAD_SECONDS = 3600
@@ -93,8 +94,13 @@ def parse_terms_key(key: str) -> tuple[str, str] | None:
     return parts[1], parts[3].removesuffix(".pdf")
 
 
-class TermsRepository(Protocol):
+class TermsRepository(CurrentTerms, Protocol):
     def get(self, tenant_id: str) -> TermsState: ...
+
+    def current_version(self, tenant_id: str) -> str | None:
+        """The version of the tenant's current terms (a store may read just that)."""
+        current = self.get(tenant_id).current
+        return current.version if current else None
 
     def admit(self, tenant_id: str, upload: JobFile) -> None: ...
 
@@ -161,11 +167,6 @@ def get_terms(terms: TermsRepository, storage: TermsFiles, tenant_id: str) -> Te
         download_url=url,
         expires_at=now + timedelta(seconds=DOWNLOAD_SECONDS),
     )
-
-
-def current_version(terms: TermsRepository, tenant_id: str) -> str | None:
-    current = terms.get(tenant_id).current
-    return current.version if current else None
 
 
 def receive_terms(
@@ -235,7 +236,7 @@ def signed_in_contact(contacts: ContactRepository, customer: Customer) -> Contac
 def accept_terms(terms: TermsRepository, contacts: ContactRepository, customer: Customer) -> TermsAccepted:
     """The signed-in customer accepts the tenant's current terms."""
     contact = signed_in_contact(contacts, customer)  # a closed account hears that first
-    version = must_exist(current_version(terms, customer.tenant_id), "Terms")
+    version = must_exist(terms.current_version(customer.tenant_id), "Terms")
     first_read = iter([contact])
 
     def attempt() -> TermsAccepted:

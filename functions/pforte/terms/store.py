@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pforte.jobs.service import FileStatus, JobFile
 from pforte.storage import keys
-from pforte.storage.dynamo import DynamoTable, model_from, to_item
+from pforte.storage.dynamo import model_from, to_item
+from pforte.terms.current_store import DynamoCurrentTerms
 from pforte.terms.service import Terms, TermsState
 
 
-class DynamoTermsRepository(DynamoTable):
+class DynamoTermsRepository(DynamoCurrentTerms):
     def get(self, tenant_id: str) -> TermsState:
         item = self._get(keys.terms_state_key(tenant_id))
         return model_from(TermsState, item) if item else TermsState(tenant_id=tenant_id)
