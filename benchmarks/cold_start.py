@@ -42,6 +42,8 @@ REQUESTS = {
     "AccountsFunction": ("GET", "/contacts/{contact_id}/summary", None, 404, ["dynamodb"]),
     # A job id of no job: one read (the job's pointer), then 404.
     "JobsFunction": ("GET", "/jobs/{job_id}", None, 404, ["dynamodb"]),
+    # An import id of no import: one read, then 404.
+    "ImportsFunction": ("GET", "/contacts/imports/{import_id}", None, 404, ["dynamodb"]),
     "TenantsFunction": ("GET", "/tenant", None, 200, ["dynamodb"]),
     "PublicFunction": ("POST", "/public/activations", {"token": "demo." + "x" * 43}, 410, ["dynamodb"]),
     # An id that is no export: answered 404 before any read, as an unknown export would be.
@@ -52,7 +54,7 @@ REQUESTS = {
 }
 
 NO_SUCH_ID = "01J00000000000000000000000"  # a well-formed id of nothing
-READ_BY_ID = {"AccountsFunction", "JobsFunction"}  # their requests read the id in the path
+READ_BY_ID = {"AccountsFunction", "JobsFunction", "ImportsFunction"}  # their requests read the id in the path
 
 HANDLER_RUN = """
 import json, sys, time

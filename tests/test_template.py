@@ -106,7 +106,7 @@ def test_exports_expire_and_buckets_are_private_and_encrypted() -> None:
 
 
 def test_the_import_worker_knows_the_queues_last_delivery() -> None:
-    from contacts.import_worker import MAX_RECEIVES
+    from imports.worker import MAX_RECEIVES
 
     queue = resources("AWS::SQS::Queue")["ImportsQueue"]
     assert int(queue["RedrivePolicy"]["maxReceiveCount"]) == MAX_RECEIVES

@@ -13,7 +13,7 @@ FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
 # For each handler module of template.yaml, in one fresh process: is the collector off once the
 # function's package is first imported, on once the handler is, and did it freeze what was loaded?
-# (A second handler of a package, contacts.import_worker after contacts.handler, loads with the
+# (A second handler of a package, imports.worker after imports.handler, loads with the
 # collector on: the pause is the package's, once per process.)
 PROBE = """
 import gc, importlib, json, sys

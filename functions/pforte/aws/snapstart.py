@@ -32,6 +32,7 @@ CLIENTS: dict[str, tuple[str, ...]] = {
     "accounts.handler": ("dynamodb", "sqs", "s3"),
     "contacts.handler": ("dynamodb", "cognito", "sesv2", "sqs", "s3"),
     "jobs.handler": ("dynamodb", "sqs", "s3"),
+    "imports.handler": ("dynamodb", "s3"),
     "exports.handler": ("dynamodb", "sqs", "s3"),
     "public.handler": ("dynamodb", "cognito", "sesv2"),
     "links.handler": ("dynamodb", "secrets", "sesv2", "s3", "sqs"),
